@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ionode PRIME export: the dma_buf_ops of ionode buffers.
+ *
+ * Every importer gets its own sg_table, built for its device: segments no
+ * longer than dma_get_max_seg_size() of that device, mapped with the DMA
+ * API (which bounces through swiotlb where the device's DMA mask cannot
+ * reach the pages). begin/end_cpu_access, which DMA_BUF_IOCTL_SYNC calls,
+ * sync each mapped attachment for the CPU and back for its device.
+ */
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include <drm/drm_prime.h>
+
+#include "ionode_drv.h"
+
+/**
+ * struct ionode_attachment - one importer of an ionode buffer
+ * @dev: the importing device.
+ * @sgt: the buffer's pages in segments the device accepts.
+ * @dir: direction of the current mapping.
+ * @mapped: @sgt is DMA-mapped for @dev.
+ * @node: entry in &ionode_bo.attachments.
+ */
+struct ionode_attachment {
+	struct device *dev;
+	struct sg_table sgt;
+	enum dma_data_direction dir;
+	bool mapped;
+	struct list_head node;
+};
+
+static int ionode_dmabuf_attach(struct dma_buf *dma_buf,
+				struct dma_buf_attachment *attach)
+{
+	struct ionode_bo *bo = to_ionode_bo(dma_buf->priv);
+	unsigned int max_seg = dma_get_max_seg_size(attach->dev);
+	struct ionode_attachment *a;
+	int ret;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+
+	/* Segments must also fit the device's limit once mapped. */
+	ret = sg_alloc_table_from_pages_segment(&a->sgt, bo->pages,
+						ionode_bo_npages(bo), 0,
+						bo->base.size,
+						max(max_seg, (unsigned int)PAGE_SIZE),
+						GFP_KERNEL);
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
+
+	a->dev = attach->dev;
+	attach->priv = a;
+
+	mutex_lock(&bo->lock);
+	list_add(&a->node, &bo->attachments);
+	mutex_unlock(&bo->lock);
+	return 0;
+}
+
+static void ionode_dmabuf_detach(struct dma_buf *dma_buf,
+				 struct dma_buf_attachment *attach)
+{
+	struct ionode_bo *bo = to_ionode_bo(dma_buf->priv);
+	struct ionode_attachment *a = attach->priv;
+
+	mutex_lock(&bo->lock);
+	list_del(&a->node);
+	mutex_unlock(&bo->lock);
+
+	WARN_ON(a->mapped);
+	sg_free_table(&a->sgt);
+	kfree(a);
+}
+
+static struct sg_table *ionode_dmabuf_map(struct dma_buf_attachment *attach,
+					  enum dma_data_direction dir)
+{
+	struct ionode_bo *bo = to_ionode_bo(attach->dmabuf->priv);
+	struct ionode_attachment *a = attach->priv;
+	int ret;
+
+	mutex_lock(&bo->lock);
+	if (a->mapped) {
+		ret = -EBUSY;
+		goto out;
+	}
+	ret = dma_map_sgtable(a->dev, &a->sgt, dir, 0);
+	if (!ret) {
+		a->mapped = true;
+		a->dir = dir;
+	}
+out:
+	mutex_unlock(&bo->lock);
+	return ret ? ERR_PTR(ret) : &a->sgt;
+}
+
+static void ionode_dmabuf_unmap(struct dma_buf_attachment *attach,
+				struct sg_table *sgt,
+				enum dma_data_direction dir)
+{
+	struct ionode_bo *bo = to_ionode_bo(attach->dmabuf->priv);
+	struct ionode_attachment *a = attach->priv;
+
+	mutex_lock(&bo->lock);
+	if (!WARN_ON(!a->mapped)) {
+		dma_unmap_sgtable(a->dev, sgt, dir, 0);
+		a->mapped = false;
+	}
+	mutex_unlock(&bo->lock);
+}
+
+static int ionode_dmabuf_begin_cpu_access(struct dma_buf *dma_buf,
+					  enum dma_data_direction dir)
+{
+	struct ionode_bo *bo = to_ionode_bo(dma_buf->priv);
+	struct ionode_attachment *a;
+
+	mutex_lock(&bo->lock);
+	if (bo->vmap_count)
+		invalidate_kernel_vmap_range(bo->vaddr, bo->base.size);
+	list_for_each_entry(a, &bo->attachments, node)
+		if (a->mapped)
+			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
+	mutex_unlock(&bo->lock);
+	return 0;
+}
+
+static int ionode_dmabuf_end_cpu_access(struct dma_buf *dma_buf,
+					enum dma_data_direction dir)
+{
+	struct ionode_bo *bo = to_ionode_bo(dma_buf->priv);
+	struct ionode_attachment *a;
+
+	mutex_lock(&bo->lock);
+	if (bo->vmap_count)
+		flush_kernel_vmap_range(bo->vaddr, bo->base.size);
+	list_for_each_entry(a, &bo->attachments, node)
+		if (a->mapped)
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
+	mutex_unlock(&bo->lock);
+	return 0;
+}
+
+static const struct dma_buf_ops ionode_dmabuf_ops = {
+	.attach = ionode_dmabuf_attach,
+	.detach = ionode_dmabuf_detach,
+	.map_dma_buf = ionode_dmabuf_map,
+	.unmap_dma_buf = ionode_dmabuf_unmap,
+	.begin_cpu_access = ionode_dmabuf_begin_cpu_access,
+	.end_cpu_access = ionode_dmabuf_end_cpu_access,
+	.release = drm_gem_dmabuf_release,
+	.mmap = drm_gem_dmabuf_mmap,
+	.vmap = drm_gem_dmabuf_vmap,
+	.vunmap = drm_gem_dmabuf_vunmap,
+};
+
+/**
+ * ionode_is_ionode_dmabuf - tell whether ionode exported a dma-buf
+ * @dma_buf: any dma-buf
+ *
+ * Return: true when @dma_buf->priv is an ionode GEM object.
+ */
+bool ionode_is_ionode_dmabuf(const struct dma_buf *dma_buf)
+{
+	return dma_buf->ops == &ionode_dmabuf_ops;
+}
+
+/**
+ * ionode_gem_prime_export - &drm_gem_object_funcs.export for ionode
+ * @obj: an ionode buffer (never an imported one: DRM re-exports those)
+ * @flags: O_CLOEXEC / O_RDWR flags of the new file
+ *
+ * Return: the new dma-buf, which holds a reference on @obj, the DRM device
+ * and this module, or an ERR_PTR.
+ */
+struct dma_buf *ionode_gem_prime_export(struct drm_gem_object *obj, int flags)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+
+	exp_info.ops = &ionode_dmabuf_ops;
+	exp_info.size = obj->size;
+	exp_info.flags = flags;
+	exp_info.priv = obj;
+	exp_info.resv = obj->resv;
+
+	return drm_gem_dmabuf_export(obj->dev, &exp_info);
+}

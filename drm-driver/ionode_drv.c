@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ionode - ION-style heap allocator on a DRM render node.
+ *
+ * Userspace allocates buffers from named heaps with GEM ioctls on
+ * /dev/dri/renderD*, maps them, and shares them as PRIME dma-buf fds.
+ * This file registers the DRM device and its heaps.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
+#include <drm/drm_prime.h>
+
+#include "ionode_drv.h"
+
+static const struct drm_ioctl_desc ionode_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(IONODE_QUERY_HEAPS, ionode_ioctl_query_heaps,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(IONODE_CREATE, ionode_ioctl_create, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(IONODE_MAP_OFFSET, ionode_ioctl_map_offset,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(IONODE_BO_INFO, ionode_ioctl_bo_info,
+			  DRM_RENDER_ALLOW),
+};
+
+DEFINE_DRM_GEM_FOPS(ionode_fops);
+
+static const struct drm_driver ionode_driver = {
+	.driver_features = DRIVER_GEM | DRIVER_RENDER,
+	.ioctls = ionode_ioctls,
+	.num_ioctls = ARRAY_SIZE(ionode_ioctls),
+	.fops = &ionode_fops,
+
+	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
+	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,
+	.gem_prime_import = ionode_gem_prime_import,
+	.gem_prime_import_sg_table = ionode_gem_prime_import_sg_table,
+	.gem_prime_mmap = drm_gem_prime_mmap,
+
+	.name = DRIVER_NAME,
+	.desc = DRIVER_DESC,
+	.date = DRIVER_DATE,
+	.major = IONODE_UAPI_MAJOR,
+	.minor = IONODE_UAPI_MINOR,
+};
+
+static struct platform_device *ionode_pdev;
+
+static int ionode_probe(struct platform_device *pdev)
+{
+	struct ionode_device *idev;
+	int ret;
+
+	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+
+	idev = devm_drm_dev_alloc(&pdev->dev, &ionode_driver,
+				  struct ionode_device, drm);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	platform_set_drvdata(pdev, idev);
+
+	ret = ionode_system_heap_create(idev);
+	if (ret)
+		goto err_heaps;
+
+	ret = drm_dev_register(&idev->drm, 0);
+	if (ret)
+		goto err_heaps;
+
+	drm_info(&idev->drm, "%u heap(s) registered\n", idev->num_heaps);
+	return 0;
+
+err_heaps:
+	ionode_heaps_destroy(idev);
+	return ret;
+}
+
+static int ionode_remove(struct platform_device *pdev)
+{
+	struct ionode_device *idev = platform_get_drvdata(pdev);
+
+	drm_dev_unregister(&idev->drm);
+	/* Every buffer is gone: each holds a reference on this module. */
+	ionode_heaps_destroy(idev);
+	return 0;
+}
+
+static struct platform_driver ionode_platform_driver = {
+	.probe = ionode_probe,
+	.remove = ionode_remove,
+	.driver = {
+		.name = DRIVER_NAME,
+	},
+};
+
+static int __init ionode_init(void)
+{
+	int ret;
+
+	ret = platform_driver_register(&ionode_platform_driver);
+	if (ret)
+		return ret;
+
+	ionode_pdev = platform_device_register_simple(DRIVER_NAME, -1, NULL, 0);
+	if (IS_ERR(ionode_pdev)) {
+		platform_driver_unregister(&ionode_platform_driver);
+		return PTR_ERR(ionode_pdev);
+	}
+	if (!platform_get_drvdata(ionode_pdev)) {
+		/* Probe failed: its error went to the kernel log. */
+		platform_device_unregister(ionode_pdev);
+		platform_driver_unregister(&ionode_platform_driver);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void __exit ionode_exit(void)
+{
+	platform_device_unregister(ionode_pdev);
+	platform_driver_unregister(&ionode_platform_driver);
+}
+
+module_init(ionode_init);
+module_exit(ionode_exit);
+
+MODULE_DESCRIPTION(DRIVER_DESC);
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ionode - internal declarations shared by the files of ionode.ko.
+ *
+ * Nothing here is ABI: userspace sees uapi/ionode_drm.h, other kernel
+ * drivers see ionode.h.
+ */
+#ifndef __IONODE_DRV_H__
+#define __IONODE_DRV_H__
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/types.h>
+
+#include <drm/drm_device.h>
+#include <drm/drm_gem.h>
+
+#include "ionode_drm.h"
+
+#define DRIVER_NAME	"ionode"
+#define DRIVER_DESC	"ION-style heap allocator on a DRM render node"
+#define DRIVER_DATE	"20261121"
+
+struct ionode_heap;
+struct ionode_bo;
+
+/**
+ * struct ionode_heap_ops - what a heap implements
+ * @allocate: back @bo (whose size is set, page aligned) with memory aligned
+ *	to @align bytes. Page-based heaps fill @bo->pages; the memory must be
+ *	zeroed. Return -ENOMEM when the heap is exhausted (the caller then
+ *	falls back to the next heap), another errno for any other failure.
+ * @release: give @bo's memory back; undoes @allocate.
+ * @query: optional; report the heap's total and free bytes.
+ * @destroy: optional; free the heap itself when the driver goes away.
+ */
+struct ionode_heap_ops {
+	int (*allocate)(struct ionode_heap *heap, struct ionode_bo *bo,
+			size_t align);
+	void (*release)(struct ionode_heap *heap, struct ionode_bo *bo);
+	void (*query)(struct ionode_heap *heap, u64 *total, u64 *free);
+	void (*destroy)(struct ionode_heap *heap);
+};
+
+/**
+ * struct ionode_heap - one named heap
+ * @ops: the heap's implementation.
+ * @name: stable, NUL-terminated name.
+ * @id: bit number in a heap mask; also the priority (lower first).
+ * @type: enum ionode_heap_type.
+ * @flags: IONODE_HEAP_* flags.
+ * @max_alloc: largest buffer the heap can ever serve, page aligned.
+ * @lock: protects the counters below.
+ * @used_bytes: bytes held by live buffers.
+ * @buffers: number of live buffers.
+ */
+struct ionode_heap {
+	const struct ionode_heap_ops *ops;
+	char name[IONODE_HEAP_NAME_LEN];
+	u32 id;
+	u32 type;
+	u32 flags;
+	u64 max_alloc;
+
+	struct mutex lock; /* protects used_bytes and buffers */
+	u64 used_bytes;
+	u64 buffers;
+};
+
+/**
+ * struct ionode_device - the driver instance
+ * @drm: the DRM device.
+ * @heaps: registered heaps, indexed by id, in priority order.
+ * @num_heaps: number of entries used in @heaps.
+ */
+struct ionode_device {
+	struct drm_device drm;
+	struct ionode_heap *heaps[IONODE_MAX_HEAPS];
+	unsigned int num_heaps;
+};
+
+static inline struct ionode_device *to_ionode_dev(struct drm_device *drm)
+{
+	return container_of(drm, struct ionode_device, drm);
+}
+
+/**
+ * struct ionode_bo - a GEM buffer object
+ * @base: the GEM object.
+ * @heap: heap that backs the buffer, NULL for an imported buffer.
+ * @flags: IONODE_BO_* flags it was created with.
+ * @contiguous: the backing memory is physically contiguous.
+ * @pages: one entry per PAGE_SIZE page of backing memory (own buffers).
+ * @heap_priv: the heap's per-buffer data.
+ * @import_sgt: the importer-side mapping of an imported buffer.
+ * @lock: protects @attachments, @vmap_count and @vaddr.
+ * @attachments: &struct ionode_attachment of every importer.
+ * @vmap_count: number of users of @vaddr.
+ * @vaddr: kernel mapping while @vmap_count > 0.
+ */
+struct ionode_bo {
+	struct drm_gem_object base;
+	struct ionode_heap *heap;
+	u32 flags;
+	bool contiguous;
+	struct page **pages;
+	void *heap_priv;
+	struct sg_table *import_sgt;
+
+	struct mutex lock; /* protects attachments, vmap_count, vaddr */
+	struct list_head attachments;
+	unsigned int vmap_count;
+	void *vaddr;
+};
+
+static inline struct ionode_bo *to_ionode_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct ionode_bo, base);
+}
+
+static inline unsigned long ionode_bo_npages(const struct ionode_bo *bo)
+{
+	return bo->base.size >> PAGE_SHIFT;
+}
+
+/* ionode_heap.c */
+int ionode_heap_add(struct ionode_device *idev, struct ionode_heap *heap);
+void ionode_heaps_destroy(struct ionode_device *idev);
+int ionode_heap_candidates(struct ionode_device *idev, u64 heap_mask,
+			   u32 flags, u64 align, u64 size, u64 *out_mask);
+int ionode_heap_alloc(struct ionode_device *idev, struct ionode_bo *bo,
+		      u64 heap_mask, u64 align);
+void ionode_heap_free(struct ionode_bo *bo);
+void ionode_heap_fill_info(struct ionode_heap *heap,
+			   struct drm_ionode_heap_info *info);
+
+/* ionode_heap_system.c */
+int ionode_system_heap_create(struct ionode_device *idev);
+
+/* ionode_gem.c */
+struct ionode_bo *ionode_bo_create(struct ionode_device *idev, u64 size,
+				   u64 align, u64 heap_mask, u32 flags);
+struct drm_gem_object *ionode_gem_prime_import(struct drm_device *dev,
+					       struct dma_buf *dma_buf);
+struct drm_gem_object *
+ionode_gem_prime_import_sg_table(struct drm_device *dev,
+				 struct dma_buf_attachment *attach,
+				 struct sg_table *sgt);
+
+/* ionode_dmabuf.c */
+struct dma_buf *ionode_gem_prime_export(struct drm_gem_object *obj, int flags);
+bool ionode_is_ionode_dmabuf(const struct dma_buf *dma_buf);
+
+/* ionode_ioctl.c */
+int ionode_ioctl_query_heaps(struct drm_device *dev, void *data,
+			     struct drm_file *file);
+int ionode_ioctl_create(struct drm_device *dev, void *data,
+			struct drm_file *file);
+int ionode_ioctl_map_offset(struct drm_device *dev, void *data,
+			    struct drm_file *file);
+int ionode_ioctl_bo_info(struct drm_device *dev, void *data,
+			 struct drm_file *file);
+
+#endif /* __IONODE_DRV_H__ */

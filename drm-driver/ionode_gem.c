@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ionode GEM objects: creation from a heap, CPU mappings (mmap through the
+ * DRM fd or the dma-buf fd, kernel vmap) and import of foreign dma-bufs.
+ */
+#include <linux/dma-buf.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include <drm/drm_prime.h>
+#include <drm/drm_vma_manager.h>
+
+#include "ionode_drv.h"
+
+static pgprot_t ionode_bo_pgprot(const struct ionode_bo *bo, pgprot_t prot)
+{
+	return (bo->flags & IONODE_BO_CACHED) ? prot : pgprot_writecombine(prot);
+}
+
+static void ionode_gem_free(struct drm_gem_object *obj)
+{
+	struct ionode_bo *bo = to_ionode_bo(obj);
+
+	WARN_ON(bo->vmap_count);
+	WARN_ON(!list_empty(&bo->attachments));
+
+	if (obj->import_attach)
+		drm_prime_gem_destroy(obj, bo->import_sgt);
+	else if (bo->heap)
+		ionode_heap_free(bo);
+
+	drm_gem_object_release(obj);
+	mutex_destroy(&bo->lock);
+	kfree(bo);
+}
+
+static vm_fault_t ionode_gem_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct drm_gem_object *obj = vma->vm_private_data;
+	struct ionode_bo *bo = to_ionode_bo(obj);
+	pgoff_t pgoff;
+
+	/* Both mmap paths put the object's fake offset in vm_pgoff. */
+	pgoff = vmf->pgoff - drm_vma_node_start(&obj->vma_node);
+	if (pgoff >= ionode_bo_npages(bo))
+		return VM_FAULT_SIGBUS;
+
+	return vmf_insert_pfn(vma, vmf->address, page_to_pfn(bo->pages[pgoff]));
+}
+
+static const struct vm_operations_struct ionode_gem_vm_ops = {
+	.fault = ionode_gem_fault,
+	.open = drm_gem_vm_open,
+	.close = drm_gem_vm_close,
+};
+
+/* Called by drm_gem_mmap_obj() and drm_gem_prime_mmap(), object referenced. */
+static int ionode_gem_mmap(struct drm_gem_object *obj,
+			   struct vm_area_struct *vma)
+{
+	struct ionode_bo *bo = to_ionode_bo(obj);
+	int ret;
+
+	if (obj->import_attach) {
+		pgoff_t pgoff = vma->vm_pgoff - drm_vma_node_start(&obj->vma_node);
+
+		/* The exporter's vm_ops take over; it keeps its own refs. */
+		vma->vm_private_data = NULL;
+		vma->vm_ops = NULL;
+		ret = dma_buf_mmap(obj->import_attach->dmabuf, vma, pgoff);
+		if (ret)
+			return ret;
+		vma->vm_flags |= VM_DONTEXPAND;
+		drm_gem_object_put(obj);
+		return 0;
+	}
+
+	if (is_cow_mapping(vma->vm_flags))
+		return -EINVAL;
+
+	vma->vm_flags |= VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_page_prot = ionode_bo_pgprot(bo, vm_get_page_prot(vma->vm_flags));
+	return 0;
+}
+
+static int ionode_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
+{
+	struct ionode_bo *bo = to_ionode_bo(obj);
+	int ret = 0;
+
+	if (obj->import_attach)
+		return dma_buf_vmap(obj->import_attach->dmabuf, map);
+
+	mutex_lock(&bo->lock);
+	if (!bo->vmap_count) {
+		bo->vaddr = vmap(bo->pages, ionode_bo_npages(bo), VM_MAP,
+				 ionode_bo_pgprot(bo, PAGE_KERNEL));
+		if (!bo->vaddr) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	bo->vmap_count++;
+	iosys_map_set_vaddr(map, bo->vaddr);
+out:
+	mutex_unlock(&bo->lock);
+	return ret;
+}
+
+static void ionode_gem_vunmap(struct drm_gem_object *obj, struct iosys_map *map)
+{
+	struct ionode_bo *bo = to_ionode_bo(obj);
+
+	if (obj->import_attach) {
+		dma_buf_vunmap(obj->import_attach->dmabuf, map);
+		return;
+	}
+
+	mutex_lock(&bo->lock);
+	if (!WARN_ON(!bo->vmap_count) && !--bo->vmap_count) {
+		vunmap(bo->vaddr);
+		bo->vaddr = NULL;
+	}
+	mutex_unlock(&bo->lock);
+}
+
+static void ionode_gem_print_info(struct drm_printer *p, unsigned int indent,
+				  const struct drm_gem_object *obj)
+{
+	const struct ionode_bo *bo = container_of(obj, struct ionode_bo, base);
+
+	drm_printf_indent(p, indent, "heap=%s\n",
+			  bo->heap ? bo->heap->name : "(imported)");
+	drm_printf_indent(p, indent, "flags=0x%x contiguous=%d vmap_count=%u\n",
+			  bo->flags, bo->contiguous, bo->vmap_count);
+}
+
+static const struct drm_gem_object_funcs ionode_gem_funcs = {
+	.free = ionode_gem_free,
+	.print_info = ionode_gem_print_info,
+	.export = ionode_gem_prime_export,
+	.vmap = ionode_gem_vmap,
+	.vunmap = ionode_gem_vunmap,
+	.mmap = ionode_gem_mmap,
+	.vm_ops = &ionode_gem_vm_ops,
+};
+
+static struct ionode_bo *ionode_bo_alloc(struct drm_device *dev, size_t size)
+{
+	struct ionode_bo *bo;
+	int ret;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+
+	bo->base.funcs = &ionode_gem_funcs;
+	mutex_init(&bo->lock);
+	INIT_LIST_HEAD(&bo->attachments);
+	drm_gem_private_object_init(dev, &bo->base, size);
+
+	/*
+	 * The fake offset must exist before any mmap: the fault handler and
+	 * the dma-buf mmap path both compute page indices from it.
+	 */
+	ret = drm_gem_create_mmap_offset(&bo->base);
+	if (ret) {
+		drm_gem_object_put(&bo->base);
+		return ERR_PTR(ret);
+	}
+	return bo;
+}
+
+/**
+ * ionode_bo_create - allocate a zeroed buffer from the first suitable heap
+ * @idev: the ionode device
+ * @size: size in bytes, non-zero
+ * @align: 0 or a power-of-two alignment
+ * @heap_mask: heaps the caller accepts
+ * @flags: IONODE_BO_* flags, already validated
+ *
+ * Return: the new object with one reference, or an ERR_PTR: -EINVAL for a
+ * bad alignment or a mask no heap of which can serve, -E2BIG when @size is
+ * too large for all of them, -ENOMEM when they are all exhausted.
+ */
+struct ionode_bo *ionode_bo_create(struct ionode_device *idev, u64 size,
+				   u64 align, u64 heap_mask, u32 flags)
+{
+	struct ionode_bo *bo;
+	u64 candidates;
+	int ret;
+
+	if (!size || (flags & ~IONODE_BO_FLAGS))
+		return ERR_PTR(-EINVAL);
+	if (!align)
+		align = PAGE_SIZE;
+	if (!is_power_of_2(align))
+		return ERR_PTR(-EINVAL);
+	align = max_t(u64, align, PAGE_SIZE);
+
+	ret = ionode_heap_candidates(idev, heap_mask, flags, align, size,
+				     &candidates);
+	if (ret)
+		return ERR_PTR(ret);
+
+	bo = ionode_bo_alloc(&idev->drm, PAGE_ALIGN(size));
+	if (IS_ERR(bo))
+		return bo;
+	bo->flags = flags;
+
+	ret = ionode_heap_alloc(idev, bo, candidates, align);
+	if (ret) {
+		drm_gem_object_put(&bo->base);
+		return ERR_PTR(ret);
+	}
+	return bo;
+}
+
+/**
+ * ionode_gem_prime_import - &drm_driver.gem_prime_import for ionode
+ * @dev: the DRM device
+ * @dma_buf: the dma-buf to import
+ *
+ * A dma-buf that this device exported gives back its own GEM object, so a
+ * round trip through an fd yields the same buffer; any other dma-buf is
+ * attached and mapped for the ionode device.
+ *
+ * Return: a referenced GEM object or an ERR_PTR.
+ */
+struct drm_gem_object *ionode_gem_prime_import(struct drm_device *dev,
+					       struct dma_buf *dma_buf)
+{
+	if (ionode_is_ionode_dmabuf(dma_buf)) {
+		struct drm_gem_object *obj = dma_buf->priv;
+
+		if (obj->dev == dev) {
+			drm_gem_object_get(obj);
+			return obj;
+		}
+	}
+	return drm_gem_prime_import(dev, dma_buf);
+}
+
+/**
+ * ionode_gem_prime_import_sg_table - wrap a foreign buffer in a GEM object
+ * @dev: the DRM device
+ * @attach: ionode's attachment to the foreign dma-buf
+ * @sgt: the mapping of it for the ionode device
+ *
+ * Return: a new GEM object or an ERR_PTR.
+ */
+struct drm_gem_object *
+ionode_gem_prime_import_sg_table(struct drm_device *dev,
+				 struct dma_buf_attachment *attach,
+				 struct sg_table *sgt)
+{
+	struct ionode_bo *bo;
+
+	bo = ionode_bo_alloc(dev, attach->dmabuf->size);
+	if (IS_ERR(bo))
+		return ERR_CAST(bo);
+
+	bo->import_sgt = sgt;
+	bo->contiguous = drm_prime_get_contiguous_size(sgt) >= bo->base.size;
+	return &bo->base;
+}

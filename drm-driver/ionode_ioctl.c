@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ionode driver-private ioctls. Each one validates every field of its
+ * argument before acting on any of it; the DRM core copies the struct back
+ * to userspace after the handler, including on error.
+ */
+#include <linux/overflow.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_vma_manager.h>
+
+#include "ionode_drv.h"
+
+/* Size of struct drm_ionode_heap_info in uapi version 1.0. */
+#define IONODE_HEAP_INFO_SIZE_V1	64
+
+int ionode_ioctl_query_heaps(struct drm_device *dev, void *data,
+			     struct drm_file *file)
+{
+	struct ionode_device *idev = to_ionode_dev(dev);
+	struct drm_ionode_query_heaps *args = data;
+	u32 elem_size = args->elem_size;
+	u8 __user *dst = u64_to_user_ptr(args->heaps);
+	unsigned int i;
+
+	if (elem_size && elem_size < IONODE_HEAP_INFO_SIZE_V1)
+		return -EINVAL;
+
+	args->elem_size = sizeof(struct drm_ionode_heap_info);
+	if (!args->count) {
+		args->count = idev->num_heaps;
+		return 0;
+	}
+	if (!elem_size)
+		return -EINVAL;
+	if (args->count < idev->num_heaps) {
+		args->count = idev->num_heaps;
+		return -ENOSPC;
+	}
+
+	for (i = 0; i < idev->num_heaps; i++) {
+		struct drm_ionode_heap_info info;
+
+		ionode_heap_fill_info(idev->heaps[i], &info);
+		if (copy_to_user(dst + (size_t)i * elem_size, &info,
+				 min_t(size_t, elem_size, sizeof(info))))
+			return -EFAULT;
+	}
+	args->count = idev->num_heaps;
+	return 0;
+}
+
+int ionode_ioctl_create(struct drm_device *dev, void *data,
+			struct drm_file *file)
+{
+	struct drm_ionode_create *args = data;
+	struct ionode_bo *bo;
+	u32 handle;
+	int ret;
+
+	if (args->pad)
+		return -EINVAL;
+
+	bo = ionode_bo_create(to_ionode_dev(dev), args->size, args->align,
+			      args->heap_mask, args->flags);
+	if (IS_ERR(bo))
+		return PTR_ERR(bo);
+
+	ret = drm_gem_handle_create(file, &bo->base, &handle);
+	/* The handle, if any, now holds the object. */
+	drm_gem_object_put(&bo->base);
+	if (ret)
+		return ret;
+
+	args->size = bo->base.size;
+	args->handle = handle;
+	args->heap_id = bo->heap->id;
+	return 0;
+}
+
+int ionode_ioctl_map_offset(struct drm_device *dev, void *data,
+			    struct drm_file *file)
+{
+	struct drm_ionode_map_offset *args = data;
+	struct drm_gem_object *obj;
+
+	if (args->pad)
+		return -EINVAL;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+
+	args->offset = drm_vma_node_offset_addr(&obj->vma_node);
+	drm_gem_object_put(obj);
+	return 0;
+}
+
+int ionode_ioctl_bo_info(struct drm_device *dev, void *data,
+			 struct drm_file *file)
+{
+	struct drm_ionode_bo_info *args = data;
+	struct drm_gem_object *obj;
+	struct ionode_bo *bo;
+
+	if (args->pad)
+		return -EINVAL;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	bo = to_ionode_bo(obj);
+
+	args->size = obj->size;
+	args->heap_id = bo->heap ? bo->heap->id : IONODE_HEAP_ID_NONE;
+	args->flags = bo->flags;
+	args->attrs = 0;
+	if (bo->contiguous)
+		args->attrs |= IONODE_ATTR_CONTIGUOUS;
+	if (obj->import_attach)
+		args->attrs |= IONODE_ATTR_IMPORTED;
+	else if (obj->dma_buf)
+		args->attrs |= IONODE_ATTR_EXPORTED;
+	args->pad2 = 0;
+
+	drm_gem_object_put(obj);
+	return 0;
+}

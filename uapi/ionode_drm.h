@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * ionode_drm.h - userspace ABI of the ionode DRM render-node allocator.
+ *
+ * ionode hands out buffers from named heaps (system pages, physically
+ * contiguous pages, boot-time carveouts, CMA) as GEM objects on a DRM
+ * render node. Buffers are shared with the standard PRIME ioctls
+ * (DRM_IOCTL_PRIME_HANDLE_TO_FD / DRM_IOCTL_PRIME_FD_TO_HANDLE), released
+ * with DRM_IOCTL_GEM_CLOSE and CPU access is bracketed with
+ * DMA_BUF_IOCTL_SYNC on the dma-buf fd.
+ *
+ * ABI rules: every struct is made of fixed-size types, is 64-bit aligned and
+ * has explicit padding. The kernel rejects set bits it does not know and
+ * non-zero padding with -EINVAL, so those bits and fields can be given a
+ * meaning later without breaking old binaries. New ioctls bump the minor
+ * version reported by DRM_IOCTL_VERSION (drmGetVersion()).
+ */
+#ifndef _UAPI_IONODE_DRM_H_
+#define _UAPI_IONODE_DRM_H_
+
+#include <linux/const.h>
+
+#include "drm.h"
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+/**
+ * DOC: ionode uapi version
+ *
+ * IONODE_UAPI_MAJOR and IONODE_UAPI_MINOR are the values the driver reports
+ * as major and minor in DRM_IOCTL_VERSION. A binary built against minor N
+ * runs on every kernel driver with the same major and a minor >= N.
+ */
+#define IONODE_UAPI_MAJOR		1
+#define IONODE_UAPI_MINOR		0
+
+/** IONODE_MAX_HEAPS: heap ids are bit numbers in a __u64 heap mask. */
+#define IONODE_MAX_HEAPS		64
+/** IONODE_HEAP_NAME_LEN: size of the NUL-terminated heap name field. */
+#define IONODE_HEAP_NAME_LEN		32
+
+/**
+ * enum ionode_heap_type - the kind of memory a heap hands out
+ * @IONODE_HEAP_TYPE_SYSTEM: pages from the page allocator, not contiguous.
+ * @IONODE_HEAP_TYPE_SYSTEM_CONTIG: physically contiguous pages from the
+ *	page allocator, limited to the largest order the kernel can give.
+ * @IONODE_HEAP_TYPE_CARVEOUT: a physical range reserved at boot.
+ * @IONODE_HEAP_TYPE_CMA: the kernel's contiguous memory allocator.
+ */
+enum ionode_heap_type {
+	IONODE_HEAP_TYPE_SYSTEM = 0,
+	IONODE_HEAP_TYPE_SYSTEM_CONTIG = 1,
+	IONODE_HEAP_TYPE_CARVEOUT = 2,
+	IONODE_HEAP_TYPE_CMA = 3,
+};
+
+/* Heap flags, reported in &drm_ionode_heap_info.flags. */
+/** IONODE_HEAP_CONTIGUOUS: every buffer of this heap is physically contiguous. */
+#define IONODE_HEAP_CONTIGUOUS		_BITUL(0)
+/** IONODE_HEAP_RESTRICTED: only privileged callers may allocate here. */
+#define IONODE_HEAP_RESTRICTED		_BITUL(1)
+
+/** IONODE_SIZE_UNKNOWN: value of a byte count the heap cannot tell. */
+#define IONODE_SIZE_UNKNOWN		(~(__u64)0)
+
+/**
+ * struct drm_ionode_heap_info - one heap, as listed by
+ * DRM_IOCTL_IONODE_QUERY_HEAPS
+ * @id: heap id; bit @id of a heap mask selects this heap.
+ * @type: one of &enum ionode_heap_type.
+ * @flags: IONODE_HEAP_* flags.
+ * @pad: reserved, zero.
+ * @name: NUL-terminated heap name, stable across boots ("system",
+ *	"system-contig", "carveout0", "cma", ...). Look heaps up by name.
+ * @total_bytes: size of the heap, or IONODE_SIZE_UNKNOWN when the heap
+ *	has no fixed size (the system heaps).
+ * @free_bytes: bytes that can still be allocated, or IONODE_SIZE_UNKNOWN.
+ * @used_bytes: bytes currently allocated from this heap by all clients.
+ * @max_alloc: largest single buffer the heap can ever serve, in bytes.
+ *
+ * Heaps are listed in the order the driver tries them when a heap mask
+ * names several (ION's fallback rule): the first listed is tried first.
+ */
+struct drm_ionode_heap_info {
+	__u32 id;
+	__u32 type;
+	__u32 flags;
+	__u32 pad;
+	char name[IONODE_HEAP_NAME_LEN];
+	__u64 total_bytes;
+	__u64 free_bytes;
+	__u64 used_bytes;
+	__u64 max_alloc;
+};
+
+/**
+ * struct drm_ionode_query_heaps - DRM_IOCTL_IONODE_QUERY_HEAPS argument
+ * @count: in: number of elements @heaps can hold, or 0 to ask for the
+ *	count. out: number of heaps. A non-zero @count smaller than the number
+ *	of heaps fails with -ENOSPC and sets @count to the number needed.
+ * @elem_size: in: size of one element of @heaps as the caller knows it
+ *	(sizeof(struct drm_ionode_heap_info)), or 0 with @count 0. The kernel
+ *	writes min(@elem_size, its own size) bytes per element at a stride of
+ *	@elem_size, so older and newer binaries keep working when the struct
+ *	grows. A non-zero @elem_size below the version-1 size (64) is -EINVAL.
+ *	out: the kernel's element size.
+ * @heaps: pointer to an array of &struct drm_ionode_heap_info, or 0 with
+ *	@count 0.
+ *
+ * Two-pass use: call with @count 0 to learn the count, allocate, call again.
+ */
+struct drm_ionode_query_heaps {
+	__u32 count;
+	__u32 elem_size;
+	__u64 heaps;
+};
+
+/* Buffer flags for &drm_ionode_create.flags. */
+/**
+ * IONODE_BO_CACHED: CPU mappings (mmap of the DRM fd or dma-buf fd, kernel
+ * vmap) are cached; CPU access must then be bracketed with
+ * DMA_BUF_IOCTL_SYNC so devices see the data. Without this flag mappings
+ * are write-combined.
+ */
+#define IONODE_BO_CACHED		_BITUL(0)
+/** IONODE_BO_CONTIGUOUS: the buffer must be physically contiguous. */
+#define IONODE_BO_CONTIGUOUS		_BITUL(1)
+/** IONODE_BO_FLAGS: every valid &drm_ionode_create.flags bit. */
+#define IONODE_BO_FLAGS			(IONODE_BO_CACHED | IONODE_BO_CONTIGUOUS)
+
+/**
+ * struct drm_ionode_create - DRM_IOCTL_IONODE_CREATE argument
+ * @size: in: requested size in bytes, non-zero. out: the allocated size,
+ *	@size rounded up to the page size.
+ * @align: in: required alignment of the buffer's physical (and, for a
+ *	contiguous heap, DMA) start address: 0 for the page size, otherwise a
+ *	power of two. Alignments above the page size need a contiguous heap.
+ * @heap_mask: in: bit N set means heap id N is acceptable. Heaps are tried
+ *	in the order DRM_IOCTL_IONODE_QUERY_HEAPS lists them; heaps that
+ *	cannot meet @flags or @align are skipped.
+ * @flags: in: IONODE_BO_* flags.
+ * @handle: out: GEM handle of the new buffer.
+ * @heap_id: out: id of the heap that served the request.
+ * @pad: reserved, must be zero.
+ *
+ * Errors: -EINVAL for a zero size, unknown flags, a bad alignment, non-zero
+ * padding, an empty mask or a mask naming no existing heap; -E2BIG when
+ * @size is larger than every selected heap's max_alloc; -ENOMEM when every
+ * selected heap is exhausted. The buffer's bytes are zero.
+ */
+struct drm_ionode_create {
+	__u64 size;
+	__u64 align;
+	__u64 heap_mask;
+	__u32 flags;
+	__u32 handle;
+	__u32 heap_id;
+	__u32 pad;
+};
+
+/**
+ * struct drm_ionode_map_offset - DRM_IOCTL_IONODE_MAP_OFFSET argument
+ * @handle: in: GEM handle.
+ * @pad: reserved, must be zero.
+ * @offset: out: fake offset to pass to mmap() on the DRM fd.
+ */
+struct drm_ionode_map_offset {
+	__u32 handle;
+	__u32 pad;
+	__u64 offset;
+};
+
+/* Buffer attributes for &drm_ionode_bo_info.attrs. */
+/** IONODE_ATTR_CONTIGUOUS: the buffer is physically contiguous. */
+#define IONODE_ATTR_CONTIGUOUS		_BITUL(0)
+/** IONODE_ATTR_IMPORTED: the buffer was imported from another exporter. */
+#define IONODE_ATTR_IMPORTED		_BITUL(1)
+/** IONODE_ATTR_EXPORTED: the buffer has a dma-buf (it was exported). */
+#define IONODE_ATTR_EXPORTED		_BITUL(2)
+
+/** IONODE_HEAP_ID_NONE: &drm_ionode_bo_info.heap_id of an imported buffer. */
+#define IONODE_HEAP_ID_NONE		(~(__u32)0)
+
+/**
+ * struct drm_ionode_bo_info - DRM_IOCTL_IONODE_BO_INFO argument
+ * @handle: in: GEM handle.
+ * @pad: reserved, must be zero.
+ * @size: out: size in bytes.
+ * @heap_id: out: heap that holds the buffer, IONODE_HEAP_ID_NONE when
+ *	imported.
+ * @flags: out: the IONODE_BO_* flags it was created with.
+ * @attrs: out: IONODE_ATTR_* attributes.
+ * @pad2: reserved, written as zero.
+ *
+ * Physical addresses are never reported.
+ */
+struct drm_ionode_bo_info {
+	__u32 handle;
+	__u32 pad;
+	__u64 size;
+	__u32 heap_id;
+	__u32 flags;
+	__u32 attrs;
+	__u32 pad2;
+};
+
+#define DRM_IONODE_QUERY_HEAPS		0x00
+#define DRM_IONODE_CREATE		0x01
+#define DRM_IONODE_MAP_OFFSET		0x02
+#define DRM_IONODE_BO_INFO		0x03
+
+#define DRM_IOCTL_IONODE_QUERY_HEAPS \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_IONODE_QUERY_HEAPS, struct drm_ionode_query_heaps)
+#define DRM_IOCTL_IONODE_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_IONODE_CREATE, struct drm_ionode_create)
+#define DRM_IOCTL_IONODE_MAP_OFFSET \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_IONODE_MAP_OFFSET, struct drm_ionode_map_offset)
+#define DRM_IOCTL_IONODE_BO_INFO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_IONODE_BO_INFO, struct drm_ionode_bo_info)
+
+#if defined(__cplusplus)
+}
+#endif
+
+#endif /* _UAPI_IONODE_DRM_H_ */
