@@ -146,9 +146,12 @@ struct drm_ionode_query_heaps {
  * @pad: reserved, must be zero.
  *
  * Errors: -EINVAL for a zero size, unknown flags, a bad alignment, non-zero
- * padding, an empty mask or a mask naming no existing heap; -E2BIG when
- * @size is larger than every selected heap's max_alloc; -ENOMEM when every
- * selected heap is exhausted. The buffer's bytes are zero.
+ * padding, an empty mask, a mask naming no existing heap, or a mask none of
+ * whose heaps can meet @flags and @align; -E2BIG when @size is larger than
+ * every such heap's max_alloc (so a size whose page rounding would overflow
+ * is -E2BIG too); -ENOMEM when every such heap is exhausted. Bits of
+ * @heap_mask naming no heap are ignored while one named heap exists. The
+ * buffer's bytes are zero.
  */
 struct drm_ionode_create {
 	__u64 size;
