@@ -3,10 +3,14 @@
  * ionode PRIME export: the dma_buf_ops of ionode buffers.
  *
  * Every importer gets its own sg_table, built for its device: segments no
- * longer than dma_get_max_seg_size() of that device, mapped with the DMA
- * API (which bounces through swiotlb where the device's DMA mask cannot
- * reach the pages). begin/end_cpu_access, which DMA_BUF_IOCTL_SYNC calls,
- * sync each mapped attachment for the CPU and back for its device.
+ * longer than dma_get_max_seg_size() of that device. Page-backed buffers
+ * are mapped with dma_map_sgtable() (which bounces through swiotlb where
+ * the device's DMA mask cannot reach the pages); memory without struct
+ * pages (carveouts) with dma_map_resource(), which fails rather than
+ * bounce when the device cannot reach it. begin/end_cpu_access, which
+ * DMA_BUF_IOCTL_SYNC calls, sync each mapped attachment for the CPU and
+ * back for its device (dma_map_resource() mappings need no sync: they are
+ * never bounced, and carveouts are used on cache-coherent platforms).
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
@@ -21,7 +25,8 @@
 /**
  * struct ionode_attachment - one importer of an ionode buffer
  * @dev: the importing device.
- * @sgt: the buffer's pages in segments the device accepts.
+ * @sgt: the buffer in segments the device accepts.
+ * @max_seg: the segment limit @sgt was built with.
  * @dir: direction of the current mapping.
  * @mapped: @sgt is DMA-mapped for @dev.
  * @node: entry in &ionode_bo.attachments.
@@ -29,6 +34,7 @@
 struct ionode_attachment {
 	struct device *dev;
 	struct sg_table sgt;
+	unsigned int max_seg;
 	enum dma_data_direction dir;
 	bool mapped;
 	struct list_head node;
@@ -46,18 +52,23 @@ static int ionode_dmabuf_attach(struct dma_buf *dma_buf,
 	if (!a)
 		return -ENOMEM;
 
-	/* Segments must also fit the device's limit once mapped. */
-	ret = sg_alloc_table_from_pages_segment(&a->sgt, bo->pages,
-						ionode_bo_npages(bo), 0,
-						bo->base.size,
-						max(max_seg, (unsigned int)PAGE_SIZE),
-						GFP_KERNEL);
+	max_seg = max_t(unsigned int, round_down(max_seg, PAGE_SIZE), PAGE_SIZE);
+	if (bo->pages)
+		ret = sg_alloc_table_from_pages_segment(&a->sgt, bo->pages,
+							ionode_bo_npages(bo), 0,
+							bo->base.size, max_seg,
+							GFP_KERNEL);
+	else
+		ret = sg_alloc_table(&a->sgt,
+				     DIV_ROUND_UP_ULL(bo->base.size, max_seg),
+				     GFP_KERNEL);
 	if (ret) {
 		kfree(a);
 		return ret;
 	}
 
 	a->dev = attach->dev;
+	a->max_seg = max_seg;
 	attach->priv = a;
 
 	mutex_lock(&bo->lock);
@@ -81,6 +92,50 @@ static void ionode_dmabuf_detach(struct dma_buf *dma_buf,
 	kfree(a);
 }
 
+/* Maps a buffer without struct pages, segment by segment. */
+static int ionode_map_resource(struct ionode_bo *bo, struct ionode_attachment *a,
+			       enum dma_data_direction dir)
+{
+	struct scatterlist *sg;
+	u64 offset = 0;
+	int i;
+
+	for_each_sgtable_sg(&a->sgt, sg, i) {
+		size_t len = min_t(u64, a->max_seg, bo->base.size - offset);
+		dma_addr_t addr = dma_map_resource(a->dev, bo->paddr + offset,
+						   len, dir, 0);
+
+		if (dma_mapping_error(a->dev, addr)) {
+			a->sgt.nents = i;
+			goto err_unmap;
+		}
+		sg_dma_address(sg) = addr;
+		sg_dma_len(sg) = len;
+		offset += len;
+	}
+	a->sgt.nents = a->sgt.orig_nents;
+	return 0;
+
+err_unmap:
+	for_each_sgtable_dma_sg(&a->sgt, sg, i)
+		dma_unmap_resource(a->dev, sg_dma_address(sg), sg_dma_len(sg),
+				   dir, 0);
+	a->sgt.nents = 0;
+	return -EIO;
+}
+
+static void ionode_unmap_resource(struct ionode_attachment *a,
+				  enum dma_data_direction dir)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sgtable_dma_sg(&a->sgt, sg, i)
+		dma_unmap_resource(a->dev, sg_dma_address(sg), sg_dma_len(sg),
+				   dir, 0);
+	a->sgt.nents = 0;
+}
+
 static struct sg_table *ionode_dmabuf_map(struct dma_buf_attachment *attach,
 					  enum dma_data_direction dir)
 {
@@ -93,7 +148,10 @@ static struct sg_table *ionode_dmabuf_map(struct dma_buf_attachment *attach,
 		ret = -EBUSY;
 		goto out;
 	}
-	ret = dma_map_sgtable(a->dev, &a->sgt, dir, 0);
+	if (bo->pages)
+		ret = dma_map_sgtable(a->dev, &a->sgt, dir, 0);
+	else
+		ret = ionode_map_resource(bo, a, dir);
 	if (!ret) {
 		a->mapped = true;
 		a->dir = dir;
@@ -112,7 +170,10 @@ static void ionode_dmabuf_unmap(struct dma_buf_attachment *attach,
 
 	mutex_lock(&bo->lock);
 	if (!WARN_ON(!a->mapped)) {
-		dma_unmap_sgtable(a->dev, sgt, dir, 0);
+		if (bo->pages)
+			dma_unmap_sgtable(a->dev, sgt, dir, 0);
+		else
+			ionode_unmap_resource(a, dir);
 		a->mapped = false;
 	}
 	mutex_unlock(&bo->lock);
@@ -128,7 +189,7 @@ static int ionode_dmabuf_begin_cpu_access(struct dma_buf *dma_buf,
 	if (bo->vmap_count)
 		invalidate_kernel_vmap_range(bo->vaddr, bo->base.size);
 	list_for_each_entry(a, &bo->attachments, node)
-		if (a->mapped)
+		if (a->mapped && bo->pages)
 			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
 	mutex_unlock(&bo->lock);
 	return 0;
@@ -144,7 +205,7 @@ static int ionode_dmabuf_end_cpu_access(struct dma_buf *dma_buf,
 	if (bo->vmap_count)
 		flush_kernel_vmap_range(bo->vaddr, bo->base.size);
 	list_for_each_entry(a, &bo->attachments, node)
-		if (a->mapped)
+		if (a->mapped && bo->pages)
 			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
 	mutex_unlock(&bo->lock);
 	return 0;

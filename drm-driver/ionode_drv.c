@@ -66,7 +66,12 @@ static int ionode_probe(struct platform_device *pdev)
 		return PTR_ERR(idev);
 	platform_set_drvdata(pdev, idev);
 
+	/* Registration order is the fallback order: cheapest memory first. */
 	ret = ionode_system_heap_create(idev);
+	if (!ret)
+		ret = ionode_contig_heap_create(idev);
+	if (!ret)
+		ret = ionode_carveout_heaps_create(idev);
 	if (ret)
 		goto err_heaps;
 

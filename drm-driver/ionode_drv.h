@@ -31,9 +31,11 @@ struct ionode_bo;
  *	to @align bytes. Page-based heaps fill @bo->pages; the memory must be
  *	zeroed. Return -ENOMEM when the heap is exhausted (the caller then
  *	falls back to the next heap), another errno for any other failure.
+ *	Heaps without struct pages set @bo->paddr instead (contiguous only).
  * @release: give @bo's memory back; undoes @allocate.
  * @query: optional; report the heap's total and free bytes.
- * @destroy: optional; free the heap itself when the driver goes away.
+ * @destroy: free the heap itself when the driver goes away; without it the
+ *	heap layer kfree()s the &struct ionode_heap.
  */
 struct ionode_heap_ops {
 	int (*allocate)(struct ionode_heap *heap, struct ionode_bo *bo,
@@ -91,8 +93,10 @@ static inline struct ionode_device *to_ionode_dev(struct drm_device *drm)
  * @heap: heap that backs the buffer, NULL for an imported buffer.
  * @flags: IONODE_BO_* flags it was created with.
  * @contiguous: the backing memory is physically contiguous.
- * @pages: one entry per PAGE_SIZE page of backing memory (own buffers).
- * @heap_priv: the heap's per-buffer data.
+ * @pages: one entry per PAGE_SIZE page of backing memory, for heaps whose
+ *	memory has struct pages.
+ * @paddr: physical start of the backing memory when @pages is NULL: a
+ *	contiguous range that may have no struct page (a carveout).
  * @import_sgt: the importer-side mapping of an imported buffer.
  * @lock: protects @attachments, @vmap_count and @vaddr.
  * @attachments: &struct ionode_attachment of every importer.
@@ -105,7 +109,7 @@ struct ionode_bo {
 	u32 flags;
 	bool contiguous;
 	struct page **pages;
-	void *heap_priv;
+	phys_addr_t paddr;
 	struct sg_table *import_sgt;
 
 	struct mutex lock; /* protects attachments, vmap_count, vaddr */
@@ -137,6 +141,12 @@ void ionode_heap_fill_info(struct ionode_heap *heap,
 
 /* ionode_heap_system.c */
 int ionode_system_heap_create(struct ionode_device *idev);
+
+/* ionode_heap_contig.c */
+int ionode_contig_heap_create(struct ionode_device *idev);
+
+/* ionode_heap_carveout.c */
+int ionode_carveout_heaps_create(struct ionode_device *idev);
 
 /* ionode_gem.c */
 struct ionode_bo *ionode_bo_create(struct ionode_device *idev, u64 size,

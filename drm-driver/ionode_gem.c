@@ -4,6 +4,7 @@
  * DRM fd or the dma-buf fd, kernel vmap) and import of foreign dma-bufs.
  */
 #include <linux/dma-buf.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -82,7 +83,17 @@ static int ionode_gem_mmap(struct drm_gem_object *obj,
 
 	vma->vm_flags |= VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_page_prot = ionode_bo_pgprot(bo, vm_get_page_prot(vma->vm_flags));
-	return 0;
+	if (bo->pages)
+		return 0;	/* ionode_gem_fault() fills it in */
+
+	/*
+	 * Memory without struct pages is mapped whole, so that PAT reserves
+	 * the caching mode of the range for as long as the mapping lives.
+	 */
+	return remap_pfn_range(vma, vma->vm_start,
+			       PHYS_PFN(bo->paddr) + vma->vm_pgoff -
+			       drm_vma_node_start(&obj->vma_node),
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
 }
 
 static int ionode_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
@@ -95,8 +106,13 @@ static int ionode_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
 
 	mutex_lock(&bo->lock);
 	if (!bo->vmap_count) {
-		bo->vaddr = vmap(bo->pages, ionode_bo_npages(bo), VM_MAP,
-				 ionode_bo_pgprot(bo, PAGE_KERNEL));
+		if (bo->pages)
+			bo->vaddr = vmap(bo->pages, ionode_bo_npages(bo), VM_MAP,
+					 ionode_bo_pgprot(bo, PAGE_KERNEL));
+		else
+			bo->vaddr = memremap(bo->paddr, obj->size,
+					     (bo->flags & IONODE_BO_CACHED) ?
+					     MEMREMAP_WB : MEMREMAP_WC);
 		if (!bo->vaddr) {
 			ret = -ENOMEM;
 			goto out;
@@ -120,7 +136,10 @@ static void ionode_gem_vunmap(struct drm_gem_object *obj, struct iosys_map *map)
 
 	mutex_lock(&bo->lock);
 	if (!WARN_ON(!bo->vmap_count) && !--bo->vmap_count) {
-		vunmap(bo->vaddr);
+		if (bo->pages)
+			vunmap(bo->vaddr);
+		else
+			memunmap(bo->vaddr);
 		bo->vaddr = NULL;
 	}
 	mutex_unlock(&bo->lock);

@@ -8,6 +8,7 @@
  */
 #include <linux/bits.h>
 #include <linux/errno.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <asm/set_memory.h>
 
@@ -69,6 +70,8 @@ void ionode_heaps_destroy(struct ionode_device *idev)
 		mutex_destroy(&heap->lock);
 		if (heap->ops->destroy)
 			heap->ops->destroy(heap);
+		else
+			kfree(heap);
 	}
 }
 

@@ -102,15 +102,9 @@ static void system_heap_release(struct ionode_heap *heap, struct ionode_bo *bo)
 	bo->pages = NULL;
 }
 
-static void system_heap_destroy(struct ionode_heap *heap)
-{
-	kfree(heap);
-}
-
 static const struct ionode_heap_ops system_heap_ops = {
 	.allocate = system_heap_allocate,
 	.release = system_heap_release,
-	.destroy = system_heap_destroy,
 };
 
 /**

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ionode carveout heaps: physical ranges set aside at boot (for example
+ * with memmap=SIZE$BASE) and handed to ionode with the module parameter
+ * carveout=SIZE@BASE[,SIZE@BASE...]. Each range becomes a heap named
+ * carveoutN, managed with the kernel's genalloc.
+ *
+ * A reserved range usually has no struct page, so carveout buffers are
+ * described by their physical address only: CPU mappings use
+ * remap_pfn_range() and memremap(), importers get dma_map_resource().
+ */
+#include <linux/genalloc.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <asm/cacheflush.h>
+
+#include "ionode_drv.h"
+
+static char *carveout;
+module_param(carveout, charp, 0444);
+MODULE_PARM_DESC(carveout,
+		 "Carveout heaps: SIZE@BASE[,SIZE@BASE...], ranges reserved at boot (e.g. memmap=SIZE$BASE)");
+
+/**
+ * struct carveout_heap - one carveout
+ * @heap: the generic heap.
+ * @pool: allocator over [@base, @base + @size).
+ * @base: physical start, page aligned.
+ * @size: length in bytes, page aligned.
+ */
+struct carveout_heap {
+	struct ionode_heap heap;
+	struct gen_pool *pool;
+	phys_addr_t base;
+	u64 size;
+};
+
+static struct carveout_heap *to_carveout(struct ionode_heap *heap)
+{
+	return container_of(heap, struct carveout_heap, heap);
+}
+
+/*
+ * Zero through a write-back mapping, then write the lines back and drop
+ * them, so that no dirty line can later land on top of what a
+ * write-combined user of the same range writes.
+ */
+static int carveout_zero(phys_addr_t addr, size_t size)
+{
+	void *vaddr = memremap(addr, size, MEMREMAP_WB);
+
+	if (!vaddr)
+		return -ENOMEM;
+	memset(vaddr, 0, size);
+#ifdef CONFIG_X86
+	clflush_cache_range(vaddr, size);
+#endif
+	memunmap(vaddr);
+	return 0;
+}
+
+static int carveout_heap_allocate(struct ionode_heap *heap,
+				  struct ionode_bo *bo, size_t align)
+{
+	struct carveout_heap *co = to_carveout(heap);
+	struct genpool_data_align data = { .align = align };
+	unsigned long addr;
+	int ret;
+
+	addr = gen_pool_alloc_algo(co->pool, bo->base.size,
+				   gen_pool_first_fit_align, &data);
+	if (!addr)
+		return -ENOMEM;
+
+	ret = carveout_zero(addr, bo->base.size);
+	if (ret) {
+		gen_pool_free(co->pool, addr, bo->base.size);
+		return ret;
+	}
+
+	bo->paddr = addr;
+	bo->contiguous = true;
+	return 0;
+}
+
+static void carveout_heap_release(struct ionode_heap *heap,
+				  struct ionode_bo *bo)
+{
+	gen_pool_free(to_carveout(heap)->pool, bo->paddr, bo->base.size);
+	bo->paddr = 0;
+}
+
+static void carveout_heap_query(struct ionode_heap *heap, u64 *total,
+				u64 *free)
+{
+	struct carveout_heap *co = to_carveout(heap);
+
+	*total = co->size;
+	*free = gen_pool_avail(co->pool);
+}
+
+static void carveout_heap_destroy(struct ionode_heap *heap)
+{
+	struct carveout_heap *co = to_carveout(heap);
+
+	gen_pool_destroy(co->pool);
+	kfree(co);
+}
+
+static const struct ionode_heap_ops carveout_heap_ops = {
+	.allocate = carveout_heap_allocate,
+	.release = carveout_heap_release,
+	.query = carveout_heap_query,
+	.destroy = carveout_heap_destroy,
+};
+
+static int carveout_heap_add(struct ionode_device *idev, unsigned int index,
+			     phys_addr_t base, u64 size)
+{
+	struct carveout_heap *co;
+	int ret;
+
+	if (!size || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) || !base ||
+	    base + size < base) {
+		drm_err(&idev->drm, "carveout%u: bad range %#llx@%pa\n",
+			index, size, &base);
+		return -EINVAL;
+	}
+	/* Never hand out RAM the kernel itself manages. */
+	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		drm_err(&idev->drm,
+			"carveout%u: %#llx@%pa overlaps System RAM; reserve it at boot (memmap=)\n",
+			index, size, &base);
+		return -EINVAL;
+	}
+
+	co = kzalloc(sizeof(*co), GFP_KERNEL);
+	if (!co)
+		return -ENOMEM;
+
+	co->pool = gen_pool_create(PAGE_SHIFT, NUMA_NO_NODE);
+	if (!co->pool) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = gen_pool_add(co->pool, base, size, NUMA_NO_NODE);
+	if (ret)
+		goto err_pool;
+
+	co->base = base;
+	co->size = size;
+	co->heap.ops = &carveout_heap_ops;
+	snprintf(co->heap.name, sizeof(co->heap.name), "carveout%u", index);
+	co->heap.type = IONODE_HEAP_TYPE_CARVEOUT;
+	co->heap.flags = IONODE_HEAP_CONTIGUOUS;
+	co->heap.max_alloc = size;
+
+	ret = ionode_heap_add(idev, &co->heap);
+	if (ret)
+		goto err_pool;
+
+	drm_info(&idev->drm, "%s: %llu MiB at %pa\n", co->heap.name,
+		 size >> 20, &base);
+	return 0;
+
+err_pool:
+	gen_pool_destroy(co->pool);
+err_free:
+	kfree(co);
+	return ret;
+}
+
+/**
+ * ionode_carveout_heaps_create - register one heap per carveout= range
+ * @idev: the ionode device
+ *
+ * Return: 0 (also when no carveout is configured) or a negative errno for
+ * a malformed or unusable range.
+ */
+int ionode_carveout_heaps_create(struct ionode_device *idev)
+{
+	char *buf, *cur, *item;
+	unsigned int index = 0;
+	int ret = 0;
+
+	if (!carveout || !*carveout)
+		return 0;
+
+	buf = kstrdup(carveout, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	cur = buf;
+	while ((item = strsep(&cur, ",")) != NULL) {
+		char *end;
+		u64 size = memparse(item, &end);
+		phys_addr_t base;
+
+		if (*end != '@') {
+			drm_err(&idev->drm, "carveout: expected SIZE@BASE, got \"%s\"\n",
+				item);
+			ret = -EINVAL;
+			break;
+		}
+		base = memparse(end + 1, &end);
+		if (*end) {
+			drm_err(&idev->drm, "carveout: trailing \"%s\"\n", end);
+			ret = -EINVAL;
+			break;
+		}
+		ret = carveout_heap_add(idev, index++, base, size);
+		if (ret)
+			break;
+	}
+
+	kfree(buf);
+	return ret;
+}
