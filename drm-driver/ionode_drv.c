@@ -28,13 +28,20 @@ static const struct drm_ioctl_desc ionode_ioctls[] = {
 			  DRM_RENDER_ALLOW),
 };
 
-DEFINE_DRM_GEM_FOPS(ionode_fops);
+static const struct file_operations ionode_fops = {
+	.owner = THIS_MODULE,
+	DRM_GEM_FOPS,
+	.show_fdinfo = ionode_client_show_fdinfo,
+};
 
 static const struct drm_driver ionode_driver = {
 	.driver_features = DRIVER_GEM | DRIVER_RENDER,
 	.ioctls = ionode_ioctls,
 	.num_ioctls = ARRAY_SIZE(ionode_ioctls),
 	.fops = &ionode_fops,
+	.open = ionode_client_open,
+	.postclose = ionode_client_postclose,
+	.debugfs_init = ionode_debugfs_init,
 
 	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
 	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,
@@ -65,6 +72,14 @@ static int ionode_probe(struct platform_device *pdev)
 	if (IS_ERR(idev))
 		return PTR_ERR(idev);
 	platform_set_drvdata(pdev, idev);
+	mutex_init(&idev->clients_lock);
+	INIT_LIST_HEAD(&idev->clients);
+
+	idev->kernel_client = ionode_client_create(idev, "kernel", true);
+	if (!idev->kernel_client) {
+		ret = -ENOMEM;
+		goto err_lock;
+	}
 
 	/* Registration order is the fallback order: cheapest memory first. */
 	ret = ionode_system_heap_create(idev);
@@ -75,15 +90,25 @@ static int ionode_probe(struct platform_device *pdev)
 	if (ret)
 		goto err_heaps;
 
-	ret = drm_dev_register(&idev->drm, 0);
+	ret = ionode_sysfs_init(idev, &pdev->dev);
 	if (ret)
 		goto err_heaps;
 
+	ret = drm_dev_register(&idev->drm, 0);
+	if (ret)
+		goto err_sysfs;
+
+	ionode_kapi_register(idev);
 	drm_info(&idev->drm, "%u heap(s) registered\n", idev->num_heaps);
 	return 0;
 
+err_sysfs:
+	ionode_sysfs_fini(idev);
 err_heaps:
 	ionode_heaps_destroy(idev);
+	ionode_client_put(idev->kernel_client);
+err_lock:
+	mutex_destroy(&idev->clients_lock);
 	return ret;
 }
 
@@ -91,9 +116,14 @@ static int ionode_remove(struct platform_device *pdev)
 {
 	struct ionode_device *idev = platform_get_drvdata(pdev);
 
+	ionode_kapi_register(NULL);
 	drm_dev_unregister(&idev->drm);
+	ionode_sysfs_fini(idev);
 	/* Every buffer is gone: each holds a reference on this module. */
 	ionode_heaps_destroy(idev);
+	ionode_client_put(idev->kernel_client);
+	WARN_ON(!list_empty(&idev->clients));
+	mutex_destroy(&idev->clients_lock);
 	return 0;
 }
 
@@ -102,6 +132,8 @@ static struct platform_driver ionode_platform_driver = {
 	.remove = ionode_remove,
 	.driver = {
 		.name = DRIVER_NAME,
+		/* The in-kernel API relies on the device living as long as us. */
+		.suppress_bind_attrs = true,
 	},
 };
 

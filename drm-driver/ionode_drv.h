@@ -8,8 +8,11 @@
 #ifndef __IONODE_DRV_H__
 #define __IONODE_DRV_H__
 
+#include <linux/kobject.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
 
@@ -22,8 +25,10 @@
 #define DRIVER_DESC	"ION-style heap allocator on a DRM render node"
 #define DRIVER_DATE	"20261121"
 
+struct drm_minor;
 struct ionode_heap;
 struct ionode_bo;
+struct seq_file;
 
 /**
  * struct ionode_heap_ops - what a heap implements
@@ -54,8 +59,10 @@ struct ionode_heap_ops {
  * @flags: IONODE_HEAP_* flags.
  * @max_alloc: largest buffer the heap can ever serve, page aligned.
  * @lock: protects the counters below.
- * @used_bytes: bytes held by live buffers.
+ * @used_bytes: bytes held by live buffers, plus allocations in flight.
+ * @peak_bytes: highest @used_bytes of a completed allocation.
  * @buffers: number of live buffers.
+ * @sysfs: the heap's directory under /sys/devices/platform/ionode/heaps.
  */
 struct ionode_heap {
 	const struct ionode_heap_ops *ops;
@@ -65,9 +72,54 @@ struct ionode_heap {
 	u32 flags;
 	u64 max_alloc;
 
-	struct mutex lock; /* protects used_bytes and buffers */
+	struct mutex lock; /* protects used_bytes, peak_bytes and buffers */
 	u64 used_bytes;
+	u64 peak_bytes;
 	u64 buffers;
+
+	struct kobject *sysfs;
+};
+
+/**
+ * struct ionode_usage - bytes and buffers held in one place
+ * @bytes: total size.
+ * @buffers: number of buffers.
+ */
+struct ionode_usage {
+	u64 bytes;
+	u64 buffers;
+};
+
+/**
+ * struct ionode_client - a user of ionode, for accounting and limits
+ * @ref: held by the DRM file and by every buffer the client created.
+ * @idev: the device.
+ * @node: entry in &ionode_device.clients.
+ * @id: unique id, reported as drm-client-id.
+ * @pid: thread group id of the opener, 0 for the kernel client.
+ * @comm: command name of the opener.
+ * @kernel: stands for in-kernel users of ionode.h.
+ * @lock: protects the fields below.
+ * @closed: the DRM file is closed; buffers keep the client listed.
+ * @total_bytes: bytes of the client's live buffers and of allocations in
+ *	flight, checked against client_limit.
+ * @heap: per-heap usage of buffers the client created, indexed by heap id.
+ * @imported: foreign buffers the client holds handles to.
+ */
+struct ionode_client {
+	struct kref ref;
+	struct ionode_device *idev;
+	struct list_head node;
+	u64 id;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	bool kernel;
+
+	struct mutex lock; /* protects closed and the usage counters */
+	bool closed;
+	u64 total_bytes;
+	struct ionode_usage heap[IONODE_MAX_HEAPS];
+	struct ionode_usage imported;
 };
 
 /**
@@ -75,11 +127,23 @@ struct ionode_heap {
  * @drm: the DRM device.
  * @heaps: registered heaps, indexed by id, in priority order.
  * @num_heaps: number of entries used in @heaps.
+ * @clients_lock: protects @clients and @last_client_id.
+ * @clients: every &struct ionode_client alive.
+ * @last_client_id: id given to the newest client.
+ * @kernel_client: owner of buffers allocated through ionode.h.
+ * @sysfs_heaps: /sys/devices/platform/ionode/heaps.
  */
 struct ionode_device {
 	struct drm_device drm;
 	struct ionode_heap *heaps[IONODE_MAX_HEAPS];
 	unsigned int num_heaps;
+
+	struct mutex clients_lock; /* protects clients, last_client_id */
+	struct list_head clients;
+	u64 last_client_id;
+	struct ionode_client *kernel_client;
+
+	struct kobject *sysfs_heaps;
 };
 
 static inline struct ionode_device *to_ionode_dev(struct drm_device *drm)
@@ -91,6 +155,7 @@ static inline struct ionode_device *to_ionode_dev(struct drm_device *drm)
  * struct ionode_bo - a GEM buffer object
  * @base: the GEM object.
  * @heap: heap that backs the buffer, NULL for an imported buffer.
+ * @owner: client charged for the buffer, NULL for an imported buffer.
  * @flags: IONODE_BO_* flags it was created with.
  * @contiguous: the backing memory is physically contiguous.
  * @pages: one entry per PAGE_SIZE page of backing memory, for heaps whose
@@ -106,6 +171,7 @@ static inline struct ionode_device *to_ionode_dev(struct drm_device *drm)
 struct ionode_bo {
 	struct drm_gem_object base;
 	struct ionode_heap *heap;
+	struct ionode_client *owner;
 	u32 flags;
 	bool contiguous;
 	struct page **pages;
@@ -132,12 +198,47 @@ static inline unsigned long ionode_bo_npages(const struct ionode_bo *bo)
 int ionode_heap_add(struct ionode_device *idev, struct ionode_heap *heap);
 void ionode_heaps_destroy(struct ionode_device *idev);
 int ionode_heap_candidates(struct ionode_device *idev, u64 heap_mask,
-			   u32 flags, u64 align, u64 size, u64 *out_mask);
+			   u32 flags, u64 align, u64 size, bool trusted,
+			   u64 *out_mask);
 int ionode_heap_alloc(struct ionode_device *idev, struct ionode_bo *bo,
 		      u64 heap_mask, u64 align);
 void ionode_heap_free(struct ionode_bo *bo);
 void ionode_heap_fill_info(struct ionode_heap *heap,
 			   struct drm_ionode_heap_info *info);
+struct ionode_heap *ionode_heap_by_name(struct ionode_device *idev,
+					const char *name);
+void ionode_heaps_show(struct seq_file *m, struct ionode_device *idev);
+
+/* ionode_policy.c */
+u64 ionode_policy_client_limit(void);
+u64 ionode_policy_heap_limit(const struct ionode_heap *heap);
+bool ionode_policy_heap_restricted(const struct ionode_heap *heap);
+bool ionode_policy_privileged(void);
+
+/* ionode_client.c */
+struct ionode_client *ionode_client_create(struct ionode_device *idev,
+					   const char *comm, bool kernel);
+void ionode_client_put(struct ionode_client *client);
+int ionode_client_open(struct drm_device *dev, struct drm_file *file);
+void ionode_client_postclose(struct drm_device *dev, struct drm_file *file);
+int ionode_client_reserve(struct ionode_client *client, u64 size);
+void ionode_client_unreserve(struct ionode_client *client, u64 size);
+void ionode_client_attach_bo(struct ionode_client *client, struct ionode_bo *bo);
+void ionode_client_detach_bo(struct ionode_bo *bo);
+void ionode_client_count_import(struct drm_file *file,
+				struct drm_gem_object *obj, bool add);
+void ionode_client_show_fdinfo(struct seq_file *m, struct file *f);
+void ionode_clients_show(struct seq_file *m, struct ionode_device *idev);
+
+/* ionode_kapi.c */
+void ionode_kapi_register(struct ionode_device *idev);
+
+/* ionode_debugfs.c */
+void ionode_debugfs_init(struct drm_minor *minor);
+
+/* ionode_sysfs.c */
+int ionode_sysfs_init(struct ionode_device *idev, struct device *parent);
+void ionode_sysfs_fini(struct ionode_device *idev);
 
 /* ionode_heap_system.c */
 int ionode_system_heap_create(struct ionode_device *idev);
@@ -149,7 +250,8 @@ int ionode_contig_heap_create(struct ionode_device *idev);
 int ionode_carveout_heaps_create(struct ionode_device *idev);
 
 /* ionode_gem.c */
-struct ionode_bo *ionode_bo_create(struct ionode_device *idev, u64 size,
+struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
+				   struct ionode_client *client, u64 size,
 				   u64 align, u64 heap_mask, u32 flags);
 struct drm_gem_object *ionode_gem_prime_import(struct drm_device *dev,
 					       struct dma_buf *dma_buf);

@@ -28,7 +28,9 @@ static void ionode_gem_free(struct drm_gem_object *obj)
 
 	if (obj->import_attach)
 		drm_prime_gem_destroy(obj, bo->import_sgt);
-	else if (bo->heap)
+	if (bo->owner)
+		ionode_client_detach_bo(bo);
+	if (bo->heap)
 		ionode_heap_free(bo);
 
 	drm_gem_object_release(obj);
@@ -156,8 +158,24 @@ static void ionode_gem_print_info(struct drm_printer *p, unsigned int indent,
 			  bo->flags, bo->contiguous, bo->vmap_count);
 }
 
+/* Handles to foreign buffers are counted per file; see ionode_client.c. */
+static int ionode_gem_open(struct drm_gem_object *obj, struct drm_file *file)
+{
+	if (obj->import_attach)
+		ionode_client_count_import(file, obj, true);
+	return 0;
+}
+
+static void ionode_gem_close(struct drm_gem_object *obj, struct drm_file *file)
+{
+	if (obj->import_attach)
+		ionode_client_count_import(file, obj, false);
+}
+
 static const struct drm_gem_object_funcs ionode_gem_funcs = {
 	.free = ionode_gem_free,
+	.open = ionode_gem_open,
+	.close = ionode_gem_close,
 	.print_info = ionode_gem_print_info,
 	.export = ionode_gem_prime_export,
 	.vmap = ionode_gem_vmap,
@@ -195,16 +213,19 @@ static struct ionode_bo *ionode_bo_alloc(struct drm_device *dev, size_t size)
 /**
  * ionode_bo_create - allocate a zeroed buffer from the first suitable heap
  * @idev: the ionode device
+ * @client: client to charge; a kernel client may use restricted heaps
  * @size: size in bytes, non-zero
  * @align: 0 or a power-of-two alignment
  * @heap_mask: heaps the caller accepts
- * @flags: IONODE_BO_* flags, already validated
+ * @flags: IONODE_BO_* flags
  *
- * Return: the new object with one reference, or an ERR_PTR: -EINVAL for a
- * bad alignment or a mask no heap of which can serve, -E2BIG when @size is
- * too large for all of them, -ENOMEM when they are all exhausted.
+ * Return: the new object with one reference, or an ERR_PTR: -EINVAL for
+ * bad flags, a bad alignment or a mask no heap of which can serve; -EPERM
+ * when only restricted heaps could; -E2BIG when @size is too large for all
+ * of them; -EDQUOT when a limit is hit; -ENOMEM when they are exhausted.
  */
-struct ionode_bo *ionode_bo_create(struct ionode_device *idev, u64 size,
+struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
+				   struct ionode_client *client, u64 size,
 				   u64 align, u64 heap_mask, u32 flags)
 {
 	struct ionode_bo *bo;
@@ -220,7 +241,7 @@ struct ionode_bo *ionode_bo_create(struct ionode_device *idev, u64 size,
 	align = max_t(u64, align, PAGE_SIZE);
 
 	ret = ionode_heap_candidates(idev, heap_mask, flags, align, size,
-				     &candidates);
+				     client->kernel, &candidates);
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -229,12 +250,21 @@ struct ionode_bo *ionode_bo_create(struct ionode_device *idev, u64 size,
 		return bo;
 	bo->flags = flags;
 
+	ret = ionode_client_reserve(client, bo->base.size);
+	if (ret)
+		goto err_put;
+
 	ret = ionode_heap_alloc(idev, bo, candidates, align);
 	if (ret) {
-		drm_gem_object_put(&bo->base);
-		return ERR_PTR(ret);
+		ionode_client_unreserve(client, bo->base.size);
+		goto err_put;
 	}
+	ionode_client_attach_bo(client, bo);
 	return bo;
+
+err_put:
+	drm_gem_object_put(&bo->base);
+	return ERR_PTR(ret);
 }
 
 /**

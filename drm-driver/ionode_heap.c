@@ -8,6 +8,7 @@
  */
 #include <linux/bits.h>
 #include <linux/errno.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <asm/set_memory.h>
@@ -95,15 +96,18 @@ static bool ionode_heap_can_serve(const struct ionode_heap *heap, u32 flags,
  * @flags: IONODE_BO_* flags
  * @align: power-of-two alignment, at least PAGE_SIZE
  * @size: requested size in bytes, not yet rounded
+ * @trusted: the caller is a kernel driver, which may use restricted heaps
  * @out_mask: the heaps worth trying
  *
- * Return: 0, -EINVAL when no heap of the mask exists or can meet @flags and
- * @align, -E2BIG when @size exceeds every such heap's max_alloc.
+ * Return: 0; -EINVAL when no heap of the mask exists or can meet @flags and
+ * @align; -EPERM when the only heaps that could are restricted; -E2BIG
+ * when @size exceeds the max_alloc of every heap that could.
  */
 int ionode_heap_candidates(struct ionode_device *idev, u64 heap_mask,
-			   u32 flags, u64 align, u64 size, u64 *out_mask)
+			   u32 flags, u64 align, u64 size, bool trusted,
+			   u64 *out_mask)
 {
-	bool suitable = false;
+	bool suitable = false, refused = false;
 	unsigned int i;
 
 	*out_mask = 0;
@@ -113,6 +117,11 @@ int ionode_heap_candidates(struct ionode_device *idev, u64 heap_mask,
 		if (!(heap_mask & BIT_ULL(heap->id)) ||
 		    !ionode_heap_can_serve(heap, flags, align))
 			continue;
+		if (!trusted && ionode_policy_heap_restricted(heap) &&
+		    !ionode_policy_privileged()) {
+			refused = true;
+			continue;
+		}
 		suitable = true;
 		/* max_alloc is page aligned: no overflow when rounding later */
 		if (size <= heap->max_alloc)
@@ -120,8 +129,34 @@ int ionode_heap_candidates(struct ionode_device *idev, u64 heap_mask,
 	}
 
 	if (!suitable)
-		return -EINVAL;
+		return refused ? -EPERM : -EINVAL;
 	return *out_mask ? 0 : -E2BIG;
+}
+
+/* Claims @size bytes of the heap's limit; false when it would be passed. */
+static bool ionode_heap_reserve(struct ionode_heap *heap, u64 size)
+{
+	u64 limit = ionode_policy_heap_limit(heap);
+	bool ok;
+
+	mutex_lock(&heap->lock);
+	ok = !limit || (size <= limit && heap->used_bytes <= limit - size);
+	if (ok)
+		heap->used_bytes += size;
+	mutex_unlock(&heap->lock);
+	return ok;
+}
+
+static void ionode_heap_settle(struct ionode_heap *heap, u64 size, bool ok)
+{
+	mutex_lock(&heap->lock);
+	if (ok) {
+		heap->buffers++;
+		heap->peak_bytes = max(heap->peak_bytes, heap->used_bytes);
+	} else {
+		heap->used_bytes -= size;
+	}
+	mutex_unlock(&heap->lock);
 }
 
 /**
@@ -131,14 +166,18 @@ int ionode_heap_candidates(struct ionode_device *idev, u64 heap_mask,
  * @heap_mask: candidates from ionode_heap_candidates()
  * @align: power-of-two alignment, at least PAGE_SIZE
  *
- * Heaps are tried in id order; an exhausted heap (-ENOMEM) makes way for
- * the next one. On success @bo->heap is set and the heap's counters grow.
+ * Heaps are tried in id order; a heap that is exhausted (-ENOMEM) or at
+ * its heap_limits byte limit makes way for the next one. On success
+ * @bo->heap is set and the heap's counters grow.
  *
- * Return: 0, -ENOMEM when every heap is exhausted, or the first other error.
+ * Return: 0; -EDQUOT when every heap failed and one of them for its limit;
+ * -ENOMEM when every heap is exhausted; or the first other error.
  */
 int ionode_heap_alloc(struct ionode_device *idev, struct ionode_bo *bo,
 		      u64 heap_mask, u64 align)
 {
+	u64 size = bo->base.size;
+	bool limited = false;
 	unsigned int i;
 	int ret;
 
@@ -147,6 +186,10 @@ int ionode_heap_alloc(struct ionode_device *idev, struct ionode_bo *bo,
 
 		if (!(heap_mask & BIT_ULL(heap->id)))
 			continue;
+		if (!ionode_heap_reserve(heap, size)) {
+			limited = true;
+			continue;
+		}
 
 		ret = heap->ops->allocate(heap, bo, align);
 		if (!ret) {
@@ -154,19 +197,16 @@ int ionode_heap_alloc(struct ionode_device *idev, struct ionode_bo *bo,
 			if (ret)
 				heap->ops->release(heap, bo);
 		}
+		ionode_heap_settle(heap, size, !ret);
 		if (ret == -ENOMEM)
 			continue;
 		if (ret)
 			return ret;
 
 		bo->heap = heap;
-		mutex_lock(&heap->lock);
-		heap->used_bytes += bo->base.size;
-		heap->buffers++;
-		mutex_unlock(&heap->lock);
 		return 0;
 	}
-	return -ENOMEM;
+	return limited ? -EDQUOT : -ENOMEM;
 }
 
 /**
@@ -198,6 +238,8 @@ void ionode_heap_fill_info(struct ionode_heap *heap,
 	info->id = heap->id;
 	info->type = heap->type;
 	info->flags = heap->flags;
+	if (ionode_policy_heap_restricted(heap))
+		info->flags |= IONODE_HEAP_RESTRICTED;
 	strscpy(info->name, heap->name, sizeof(info->name));
 	info->max_alloc = heap->max_alloc;
 	info->total_bytes = IONODE_SIZE_UNKNOWN;
@@ -208,4 +250,64 @@ void ionode_heap_fill_info(struct ionode_heap *heap,
 	mutex_lock(&heap->lock);
 	info->used_bytes = heap->used_bytes;
 	mutex_unlock(&heap->lock);
+}
+
+/**
+ * ionode_heap_by_name - look a heap up by its name
+ * @idev: the ionode device
+ * @name: heap name
+ *
+ * Return: the heap or NULL.
+ */
+struct ionode_heap *ionode_heap_by_name(struct ionode_device *idev,
+					const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < idev->num_heaps; i++)
+		if (!strcmp(idev->heaps[i]->name, name))
+			return idev->heaps[i];
+	return NULL;
+}
+
+static const char *const ionode_heap_type_names[] = {
+	[IONODE_HEAP_TYPE_SYSTEM] = "system",
+	[IONODE_HEAP_TYPE_SYSTEM_CONTIG] = "system-contig",
+	[IONODE_HEAP_TYPE_CARVEOUT] = "carveout",
+	[IONODE_HEAP_TYPE_CMA] = "cma",
+};
+
+/**
+ * ionode_heaps_show - print every heap's usage, for debugfs
+ * @m: the seq_file
+ * @idev: the ionode device
+ */
+void ionode_heaps_show(struct seq_file *m, struct ionode_device *idev)
+{
+	unsigned int i;
+
+	seq_printf(m, "%-3s %-16s %-14s %14s %14s %14s %8s %14s %s\n", "id",
+		   "name", "type", "total", "used", "peak", "buffers", "limit",
+		   "restricted");
+	for (i = 0; i < idev->num_heaps; i++) {
+		struct ionode_heap *heap = idev->heaps[i];
+		struct drm_ionode_heap_info info;
+		u64 peak, buffers;
+
+		ionode_heap_fill_info(heap, &info);
+		mutex_lock(&heap->lock);
+		peak = heap->peak_bytes;
+		buffers = heap->buffers;
+		mutex_unlock(&heap->lock);
+
+		seq_printf(m, "%-3u %-16s %-14s ", heap->id, heap->name,
+			   ionode_heap_type_names[heap->type]);
+		if (info.total_bytes == IONODE_SIZE_UNKNOWN)
+			seq_printf(m, "%14s ", "-");
+		else
+			seq_printf(m, "%14llu ", info.total_bytes);
+		seq_printf(m, "%14llu %14llu %8llu %14llu %s\n", info.used_bytes,
+			   peak, buffers, ionode_policy_heap_limit(heap),
+			   (info.flags & IONODE_HEAP_RESTRICTED) ? "yes" : "no");
+	}
 }

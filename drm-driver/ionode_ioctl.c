@@ -63,8 +63,8 @@ int ionode_ioctl_create(struct drm_device *dev, void *data,
 	if (args->pad)
 		return -EINVAL;
 
-	bo = ionode_bo_create(to_ionode_dev(dev), args->size, args->align,
-			      args->heap_mask, args->flags);
+	bo = ionode_bo_create(to_ionode_dev(dev), file->driver_priv, args->size,
+			      args->align, args->heap_mask, args->flags);
 	if (IS_ERR(bo))
 		return PTR_ERR(bo);
 
