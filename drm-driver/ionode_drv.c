@@ -86,6 +86,8 @@ static int ionode_probe(struct platform_device *pdev)
 	if (!ret)
 		ret = ionode_contig_heap_create(idev);
 	if (!ret)
+		ret = ionode_cma_heap_create(idev, &pdev->dev);
+	if (!ret)
 		ret = ionode_carveout_heaps_create(idev);
 	if (ret)
 		goto err_heaps;

@@ -58,6 +58,7 @@ struct ionode_heap_ops {
  * @type: enum ionode_heap_type.
  * @flags: IONODE_HEAP_* flags.
  * @max_alloc: largest buffer the heap can ever serve, page aligned.
+ * @max_align: coarsest alignment the heap can give; 0 means @max_alloc.
  * @lock: protects the counters below.
  * @used_bytes: bytes held by live buffers, plus allocations in flight.
  * @peak_bytes: highest @used_bytes of a completed allocation.
@@ -71,6 +72,7 @@ struct ionode_heap {
 	u32 type;
 	u32 flags;
 	u64 max_alloc;
+	u64 max_align;
 
 	struct mutex lock; /* protects used_bytes, peak_bytes and buffers */
 	u64 used_bytes;
@@ -162,6 +164,7 @@ static inline struct ionode_device *to_ionode_dev(struct drm_device *drm)
  *	memory has struct pages.
  * @paddr: physical start of the backing memory when @pages is NULL: a
  *	contiguous range that may have no struct page (a carveout).
+ * @heap_priv: the heap's own data about the buffer.
  * @import_sgt: the importer-side mapping of an imported buffer.
  * @lock: protects @attachments, @vmap_count and @vaddr.
  * @attachments: &struct ionode_attachment of every importer.
@@ -176,6 +179,7 @@ struct ionode_bo {
 	bool contiguous;
 	struct page **pages;
 	phys_addr_t paddr;
+	void *heap_priv;
 	struct sg_table *import_sgt;
 
 	struct mutex lock; /* protects attachments, vmap_count, vaddr */
@@ -248,6 +252,17 @@ int ionode_contig_heap_create(struct ionode_device *idev);
 
 /* ionode_heap_carveout.c */
 int ionode_carveout_heaps_create(struct ionode_device *idev);
+
+/* ionode_heap_cma.c */
+#if IS_ENABLED(CONFIG_DMA_CMA)
+int ionode_cma_heap_create(struct ionode_device *idev, struct device *dev);
+#else
+static inline int ionode_cma_heap_create(struct ionode_device *idev,
+					 struct device *dev)
+{
+	return 0;
+}
+#endif
 
 /* ionode_gem.c */
 struct ionode_bo *ionode_bo_create(struct ionode_device *idev,

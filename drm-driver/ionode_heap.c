@@ -84,7 +84,8 @@ static bool ionode_heap_can_serve(const struct ionode_heap *heap, u32 flags,
 	if ((flags & IONODE_BO_CONTIGUOUS) && !contig)
 		return false;
 	/* Only a contiguous heap can place a buffer on a coarser boundary. */
-	if (align > PAGE_SIZE && (!contig || align > heap->max_alloc))
+	if (align > PAGE_SIZE &&
+	    (!contig || align > (heap->max_align ?: heap->max_alloc)))
 		return false;
 	return true;
 }

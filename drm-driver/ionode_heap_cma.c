@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ionode cma heap: physically contiguous buffers from the kernel's CMA
+ * area (cma=SIZE on the command line), registered only on kernels built
+ * with CONFIG_DMA_CMA and a CMA area present.
+ *
+ * Linux 6.1 exports neither cma_alloc() nor the default CMA area to
+ * modules, so the heap goes through the DMA API: dma_alloc_pages() on the
+ * ionode device takes from the default CMA area first. The DMA API would
+ * fall back to the page allocator when CMA is exhausted; the heap refuses
+ * up front (-ENOMEM, so the caller's next heap is tried) when the area has
+ * fewer free pages than asked for, so that "cma" means CMA memory.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmstat.h>
+
+#include "ionode_drv.h"
+
+#define CMA_GFP		(GFP_KERNEL | __GFP_NOWARN)
+
+/**
+ * struct cma_heap - the cma heap
+ * @heap: the generic heap.
+ * @dev: device the DMA API allocates for.
+ * @lock: serialises the free-page check with the allocation.
+ */
+struct cma_heap {
+	struct ionode_heap heap;
+	struct device *dev;
+	struct mutex lock; /* makes check-then-allocate atomic among us */
+};
+
+/**
+ * struct cma_buffer - what the DMA API needs back to free a buffer
+ * @dma: DMA address for the ionode device.
+ * @size: bytes allocated, at least the buffer's size.
+ * @page: first page.
+ */
+struct cma_buffer {
+	dma_addr_t dma;
+	size_t size;
+	struct page *page;
+};
+
+static struct cma_heap *to_cma(struct ionode_heap *heap)
+{
+	return container_of(heap, struct cma_heap, heap);
+}
+
+static u64 cma_free_bytes(void)
+{
+	return (u64)global_zone_page_state(NR_FREE_CMA_PAGES) << PAGE_SHIFT;
+}
+
+static int cma_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
+			     size_t align)
+{
+	struct cma_heap *cma = to_cma(heap);
+	unsigned long npages = ionode_bo_npages(bo);
+	struct cma_buffer *buf;
+	unsigned long i;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	bo->pages = kvmalloc_array(npages, sizeof(*bo->pages), GFP_KERNEL);
+	if (!buf || !bo->pages)
+		goto err_free;
+
+	/* CMA aligns a block to its own size, up to CONFIG_CMA_ALIGNMENT. */
+	buf->size = max_t(size_t, bo->base.size, align);
+
+	mutex_lock(&cma->lock);
+	if (cma_free_bytes() >= buf->size)
+		buf->page = dma_alloc_pages(cma->dev, buf->size, &buf->dma,
+					    DMA_BIDIRECTIONAL, CMA_GFP);
+	mutex_unlock(&cma->lock);
+	if (!buf->page)
+		goto err_free;
+
+	for (i = 0; i < npages; i++)
+		bo->pages[i] = nth_page(buf->page, i);
+	bo->heap_priv = buf;
+	bo->contiguous = true;
+	return 0;
+
+err_free:
+	kvfree(bo->pages);
+	bo->pages = NULL;
+	kfree(buf);
+	return -ENOMEM;
+}
+
+static void cma_heap_release(struct ionode_heap *heap, struct ionode_bo *bo)
+{
+	struct cma_buffer *buf = bo->heap_priv;
+
+	dma_free_pages(to_cma(heap)->dev, buf->size, buf->page, buf->dma,
+		       DMA_BIDIRECTIONAL);
+	kfree(buf);
+	kvfree(bo->pages);
+	bo->pages = NULL;
+	bo->heap_priv = NULL;
+}
+
+static void cma_heap_query(struct ionode_heap *heap, u64 *total, u64 *free)
+{
+	*free = cma_free_bytes();
+}
+
+static void cma_heap_destroy(struct ionode_heap *heap)
+{
+	struct cma_heap *cma = to_cma(heap);
+
+	mutex_destroy(&cma->lock);
+	kfree(cma);
+}
+
+static const struct ionode_heap_ops cma_heap_ops = {
+	.allocate = cma_heap_allocate,
+	.release = cma_heap_release,
+	.query = cma_heap_query,
+	.destroy = cma_heap_destroy,
+};
+
+/**
+ * ionode_cma_heap_create - register the "cma" heap if there is a CMA area
+ * @idev: the ionode device
+ * @dev: device to allocate for (the ionode platform device)
+ *
+ * Return: 0, also when the kernel has no CMA area (no heap then), or a
+ * negative errno.
+ */
+int ionode_cma_heap_create(struct ionode_device *idev, struct device *dev)
+{
+	u64 size = cma_free_bytes();
+	struct cma_heap *cma;
+	int ret;
+
+	if (!size) {
+		drm_info(&idev->drm, "no CMA area: cma heap not registered\n");
+		return 0;
+	}
+
+	cma = kzalloc(sizeof(*cma), GFP_KERNEL);
+	if (!cma)
+		return -ENOMEM;
+
+	mutex_init(&cma->lock);
+	cma->dev = dev;
+	cma->heap.ops = &cma_heap_ops;
+	strscpy(cma->heap.name, "cma", sizeof(cma->heap.name));
+	cma->heap.type = IONODE_HEAP_TYPE_CMA;
+	cma->heap.flags = IONODE_HEAP_CONTIGUOUS;
+	/* The area's size is not exported; what is free at load bounds it. */
+	cma->heap.max_alloc = PAGE_ALIGN_DOWN(size);
+	cma->heap.max_align = PAGE_SIZE << CONFIG_CMA_ALIGNMENT;
+
+	ret = ionode_heap_add(idev, &cma->heap);
+	if (ret) {
+		cma_heap_destroy(&cma->heap);
+		return ret;
+	}
+	drm_info(&idev->drm, "cma: %llu MiB free in the CMA area\n", size >> 20);
+	return 0;
+}
