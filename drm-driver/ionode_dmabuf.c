@@ -13,7 +13,10 @@
  * never bounced, and carveouts are used on cache-coherent platforms).
  */
 #include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/swiotlb.h>
 #include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -92,6 +95,33 @@ static void ionode_dmabuf_detach(struct dma_buf *dma_buf,
 	kfree(a);
 }
 
+/*
+ * An exporter must respect each importer's DMA limits. Where a device maps
+ * memory directly (no IOMMU or other dma_map_ops), the DMA API WARNs and
+ * fails when the device's mask cannot reach the memory and swiotlb cannot
+ * bounce it (memory without struct pages is never bounced): refuse such
+ * an importer up front, with an error it can report.
+ */
+static bool ionode_reachable(struct device *dev, const struct ionode_bo *bo)
+{
+	unsigned long i;
+
+	if (!dev->dma_mask)
+		return false;
+	if (get_dma_ops(dev))
+		return true;
+	if (!bo->pages)
+		return dma_capable(dev, phys_to_dma(dev, bo->paddr),
+				   bo->base.size, false);
+	if (is_swiotlb_active(dev))
+		return true;
+	for (i = 0; i < ionode_bo_npages(bo); i++)
+		if (!dma_capable(dev, phys_to_dma(dev, page_to_phys(bo->pages[i])),
+				 PAGE_SIZE, true))
+			return false;
+	return true;
+}
+
 /* Maps a buffer without struct pages, segment by segment. */
 static int ionode_map_resource(struct ionode_bo *bo, struct ionode_attachment *a,
 			       enum dma_data_direction dir)
@@ -146,6 +176,12 @@ static struct sg_table *ionode_dmabuf_map(struct dma_buf_attachment *attach,
 	mutex_lock(&bo->lock);
 	if (a->mapped) {
 		ret = -EBUSY;
+		goto out;
+	}
+	if (!ionode_reachable(a->dev, bo)) {
+		dev_dbg(a->dev, "ionode buffer out of reach of the DMA mask %#llx\n",
+			dma_get_mask(a->dev));
+		ret = -EINVAL;
 		goto out;
 	}
 	if (bo->pages)
