@@ -5,6 +5,7 @@
  * to userspace after the handler, including on error.
  */
 #include <linux/overflow.h>
+#include <linux/stddef.h>
 #include <linux/uaccess.h>
 
 #include <drm/drm_file.h>
@@ -13,8 +14,9 @@
 
 #include "ionode_drv.h"
 
-/* Size of struct drm_ionode_heap_info in uapi version 1.0. */
-#define IONODE_HEAP_INFO_SIZE_V1	64
+/* Size of struct drm_ionode_heap_info in uapi version 1.0: 80 bytes. */
+#define IONODE_HEAP_INFO_SIZE_V1 \
+	offsetofend(struct drm_ionode_heap_info, max_alloc)
 
 int ionode_ioctl_query_heaps(struct drm_device *dev, void *data,
 			     struct drm_file *file)

@@ -104,7 +104,7 @@ struct drm_ionode_heap_info {
  *	(sizeof(struct drm_ionode_heap_info)), or 0 with @count 0. The kernel
  *	writes min(@elem_size, its own size) bytes per element at a stride of
  *	@elem_size, so older and newer binaries keep working when the struct
- *	grows. A non-zero @elem_size below the version-1 size (64) is -EINVAL.
+ *	grows. A non-zero @elem_size below the version-1 size (80) is -EINVAL.
  *	out: the kernel's element size.
  * @heaps: pointer to an array of &struct drm_ionode_heap_info, or 0 with
  *	@count 0.
@@ -151,7 +151,10 @@ struct drm_ionode_query_heaps {
  * every such heap's max_alloc (so a size whose page rounding would overflow
  * is -E2BIG too); -ENOMEM when every such heap is exhausted. Bits of
  * @heap_mask naming no heap are ignored while one named heap exists. The
- * buffer's bytes are zero.
+ * buffer's bytes are zero. Administrator policy (see Documentation/admin.rst)
+ * adds -EPERM when only heaps restricted to privileged callers could serve,
+ * and -EDQUOT when a per-client or per-heap byte limit is hit (a heap at its
+ * limit is skipped like an exhausted one).
  */
 struct drm_ionode_create {
 	__u64 size;
@@ -168,6 +171,10 @@ struct drm_ionode_create {
  * @handle: in: GEM handle.
  * @pad: reserved, must be zero.
  * @offset: out: fake offset to pass to mmap() on the DRM fd.
+ *
+ * Mappings must be MAP_SHARED (copy-on-write mappings are refused with
+ * -EINVAL, on the DRM fd and on the dma-buf fd alike) and start at @offset;
+ * to map part of a buffer at an offset, mmap() its dma-buf fd.
  */
 struct drm_ionode_map_offset {
 	__u32 handle;

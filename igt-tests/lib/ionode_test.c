@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ionode_test.c - helpers shared by the ionode IGT tests.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ionode_test.h"
+
+size_t ionode_page_size(void)
+{
+	static size_t page;
+
+	if (!page)
+		page = (size_t)sysconf(_SC_PAGESIZE);
+	return page;
+}
+
+uint64_t ionode_round_page(uint64_t size)
+{
+	uint64_t page = ionode_page_size();
+
+	return (size + page - 1) & ~(page - 1);
+}
+
+int igt_ionode_open(void)
+{
+	int fd = ionode_open();
+
+	igt_require_f(fd >= 0, "no ionode DRM device (%s): is ionode.ko loaded?\n",
+		      igt_errno_name(-fd));
+	return fd;
+}
+
+int igt_ionode_open_card(void)
+{
+	int fd = ionode_open_card();
+
+	igt_assert_f(fd >= 0, "cannot open the ionode primary node: %s\n",
+		     igt_errno_name(-fd));
+	return fd;
+}
+
+void ionode_get_heaps(int fd, struct ionode_heaps *heaps)
+{
+	int ret = ionode_query_heaps(fd, &heaps->info, &heaps->count);
+
+	igt_assert_f(ret == 0, "heap query failed: %s\n", igt_errno_name(-ret));
+}
+
+void ionode_put_heaps(struct ionode_heaps *heaps)
+{
+	free(heaps->info);
+	heaps->info = NULL;
+	heaps->count = 0;
+}
+
+const struct drm_ionode_heap_info *ionode_heap(const struct ionode_heaps *h,
+					       const char *name)
+{
+	return ionode_find_heap(h->info, h->count, name);
+}
+
+const struct drm_ionode_heap_info *ionode_heap_by_id(const struct ionode_heaps *h,
+						     uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < h->count; i++)
+		if (h->info[i].id == id)
+			return &h->info[i];
+	return NULL;
+}
+
+uint64_t ionode_all_heaps_mask(const struct ionode_heaps *h)
+{
+	return ionode_heap_mask(h->info, h->count);
+}
+
+uint64_t ionode_system_mask(const struct ionode_heaps *h)
+{
+	const struct drm_ionode_heap_info *sys = ionode_heap(h, "system");
+
+	igt_assert_f(sys, "no heap named \"system\"\n");
+	igt_assert_lt(sys->id, IONODE_MAX_HEAPS);
+	return 1ull << sys->id;
+}
+
+bool ionode_heap_usable(const struct drm_ionode_heap_info *heap, uint64_t size)
+{
+	if (heap->flags & IONODE_HEAP_RESTRICTED)
+		return false;
+	if (heap->id >= IONODE_MAX_HEAPS || heap->max_alloc < size)
+		return false;
+	return heap->free_bytes == IONODE_SIZE_UNKNOWN || heap->free_bytes >= size;
+}
+
+const struct drm_ionode_heap_info *ionode_contig_heap(const struct ionode_heaps *h,
+						      uint64_t size)
+{
+	uint32_t i;
+
+	for (i = 0; i < h->count; i++)
+		if ((h->info[i].flags & IONODE_HEAP_CONTIGUOUS) &&
+		    ionode_heap_usable(&h->info[i], size))
+			return &h->info[i];
+	return NULL;
+}
+
+void ionode_bo_create_ex(int fd, struct drm_ionode_create *req)
+{
+	int ret = ionode_create_ex(fd, req);
+
+	igt_assert_f(ret == 0, "create(size %llu, align %llu, mask %#llx, "
+		     "flags %#x) failed: %s\n", (unsigned long long)req->size,
+		     (unsigned long long)req->align,
+		     (unsigned long long)req->heap_mask, req->flags,
+		     igt_errno_name(-ret));
+	igt_assert_neq(req->handle, 0);
+}
+
+uint32_t ionode_bo_create(int fd, uint64_t size, uint64_t mask, uint32_t flags)
+{
+	struct drm_ionode_create req = {
+		.size = size,
+		.heap_mask = mask,
+		.flags = flags,
+	};
+
+	ionode_bo_create_ex(fd, &req);
+	return req.handle;
+}
+
+void ionode_bo_close(int fd, uint32_t handle)
+{
+	int ret = ionode_close(fd, handle);
+
+	igt_assert_f(ret == 0, "GEM_CLOSE(%u) failed: %s\n", handle,
+		     igt_errno_name(-ret));
+}
+
+struct drm_ionode_bo_info ionode_bo_info_get(int fd, uint32_t handle)
+{
+	struct drm_ionode_bo_info info;
+	int ret = ionode_bo_info(fd, handle, &info);
+
+	igt_assert_f(ret == 0, "BO_INFO(%u) failed: %s\n", handle,
+		     igt_errno_name(-ret));
+	return info;
+}
+
+void *ionode_bo_mmap(int fd, uint32_t handle, size_t size, int prot)
+{
+	void *ptr = NULL;
+	int ret = ionode_mmap(fd, handle, size, prot, &ptr);
+
+	igt_assert_f(ret == 0, "mmap of handle %u (%zu bytes) through the DRM "
+		     "fd failed: %s\n", handle, size, igt_errno_name(-ret));
+	return ptr;
+}
+
+int ionode_bo_export(int fd, uint32_t handle)
+{
+	int dmabuf = -1;
+	int ret = ionode_export(fd, handle, &dmabuf);
+
+	igt_assert_f(ret == 0, "export of handle %u failed: %s\n", handle,
+		     igt_errno_name(-ret));
+	igt_assert_lte(0, dmabuf);
+	return dmabuf;
+}
+
+uint32_t ionode_bo_import(int fd, int dmabuf)
+{
+	uint32_t handle = 0;
+	int ret = ionode_import(fd, dmabuf, &handle);
+
+	igt_assert_f(ret == 0, "import of dma-buf fd %d failed: %s\n", dmabuf,
+		     igt_errno_name(-ret));
+	igt_assert_neq(handle, 0);
+	return handle;
+}
+
+void *dmabuf_mmap(int dmabuf, size_t size, off_t offset, int prot)
+{
+	void *ptr = mmap(NULL, size, prot, MAP_SHARED, dmabuf, offset);
+
+	igt_assert_f(ptr != MAP_FAILED, "mmap of dma-buf fd %d (%zu bytes at "
+		     "%lld) failed: %s\n", dmabuf, size, (long long)offset,
+		     igt_errno_name(errno));
+	return ptr;
+}
+
+void dmabuf_sync(int dmabuf, uint64_t flags)
+{
+	int ret = ionode_dmabuf_sync(dmabuf, flags);
+
+	igt_assert_f(ret == 0, "DMA_BUF_IOCTL_SYNC(%#llx) failed: %s\n",
+		     (unsigned long long)flags, igt_errno_name(-ret));
+}
+
+static inline uint32_t pattern_word(uint32_t seed, size_t offset)
+{
+	uint32_t x = seed * 0x01000193u ^ (uint32_t)(offset / 4 + 1) * 0x9e3779b1u;
+
+	/* Never zero, so a zeroed page never matches by accident. */
+	return x ? x : 0x5a5a5a5au;
+}
+
+void fill_pattern(void *ptr, size_t size, uint32_t seed, size_t base)
+{
+	volatile uint32_t *p = ptr;
+	size_t i;
+
+	igt_assert(size % 4 == 0 && base % 4 == 0);
+	for (i = 0; i < size / 4; i++)
+		p[i] = pattern_word(seed, base + i * 4);
+}
+
+void __check_pattern(const char *file, int line, const char *func,
+		     const void *ptr, size_t size, uint32_t seed, size_t base)
+{
+	const volatile uint32_t *p = ptr;
+	size_t i;
+
+	igt_assert(size % 4 == 0 && base % 4 == 0);
+	for (i = 0; i < size / 4; i++) {
+		uint32_t want = pattern_word(seed, base + i * 4);
+		uint32_t got = p[i];
+
+		if (got != want)
+			__igt_fail_assert(file, line, func, 0,
+					  "buffer holds the expected pattern",
+					  "mismatch at byte offset %zu of %zu: "
+					  "expected %#010x, found %#010x\n",
+					  base + i * 4, base + size, want, got);
+	}
+}
+
+void __check_zero(const char *file, int line, const char *func,
+		  const void *ptr, size_t size)
+{
+	const volatile uint8_t *p = ptr;
+	size_t i;
+
+	for (i = 0; i < size; i++) {
+		if (p[i])
+			__igt_fail_assert(file, line, func, 0,
+					  "buffer reads as zero",
+					  "byte %zu of %zu is %#04x\n", i, size,
+					  p[i]);
+	}
+}
+
+bool same_inode(int fd1, int fd2)
+{
+	struct stat a, b;
+
+	igt_assert(fstat(fd1, &a) == 0);
+	igt_assert(fstat(fd2, &b) == 0);
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}

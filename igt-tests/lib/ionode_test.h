@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ionode_test.h - helpers shared by the ionode IGT tests.
+ *
+ * Each helper asserts (igt_assert) that the operation it wraps succeeded, so
+ * a test only spells out the calls whose failure it is checking; those it
+ * issues raw, with do_ioctl_err().
+ */
+#ifndef IONODE_TEST_H
+#define IONODE_TEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xf86drm.h>
+
+#include "igt.h"
+#include "libionode.h"
+
+/** struct ionode_heaps - a heap list from ionode_get_heaps() */
+struct ionode_heaps {
+	struct drm_ionode_heap_info *info;
+	uint32_t count;
+};
+
+/** ionode_page_size - the CPU page size */
+size_t ionode_page_size(void);
+
+/** ionode_round_page - @size rounded up to the page size */
+uint64_t ionode_round_page(uint64_t size);
+
+/**
+ * igt_ionode_open - open the ionode render node, skipping (igt_require)
+ * when there is no ionode device, e.g. when the module is not loaded.
+ */
+int igt_ionode_open(void);
+
+/** igt_ionode_open_card - open the ionode primary node (asserts) */
+int igt_ionode_open_card(void);
+
+/** ionode_get_heaps - query the heaps (asserts); free with ionode_put_heaps */
+void ionode_get_heaps(int fd, struct ionode_heaps *heaps);
+void ionode_put_heaps(struct ionode_heaps *heaps);
+
+/** ionode_heap - the heap named @name, or NULL */
+const struct drm_ionode_heap_info *ionode_heap(const struct ionode_heaps *h,
+					       const char *name);
+
+/** ionode_heap_by_id - the heap with id @id, or NULL */
+const struct drm_ionode_heap_info *ionode_heap_by_id(const struct ionode_heaps *h,
+						     uint32_t id);
+
+/** ionode_all_heaps_mask - mask naming every listed heap */
+uint64_t ionode_all_heaps_mask(const struct ionode_heaps *h);
+
+/** ionode_system_mask - mask naming the "system" heap only (asserts it exists) */
+uint64_t ionode_system_mask(const struct ionode_heaps *h);
+
+/**
+ * ionode_heap_usable - can a test allocate @size bytes from @heap?
+ * Not restricted, max_alloc >= @size, free bytes unknown or >= @size.
+ */
+bool ionode_heap_usable(const struct drm_ionode_heap_info *heap, uint64_t size);
+
+/**
+ * ionode_contig_heap - first listed heap with IONODE_HEAP_CONTIGUOUS that
+ * can serve @size bytes, or NULL
+ */
+const struct drm_ionode_heap_info *ionode_contig_heap(const struct ionode_heaps *h,
+						      uint64_t size);
+
+/** ionode_bo_create - create a buffer (asserts); returns the handle */
+uint32_t ionode_bo_create(int fd, uint64_t size, uint64_t mask, uint32_t flags);
+
+/** ionode_bo_create_ex - create with a filled request (asserts success) */
+void ionode_bo_create_ex(int fd, struct drm_ionode_create *req);
+
+/** ionode_bo_close - GEM_CLOSE (asserts) */
+void ionode_bo_close(int fd, uint32_t handle);
+
+/** ionode_bo_info_get - bo_info (asserts) */
+struct drm_ionode_bo_info ionode_bo_info_get(int fd, uint32_t handle);
+
+/** ionode_bo_mmap - map @size bytes of a buffer through the DRM fd (asserts) */
+void *ionode_bo_mmap(int fd, uint32_t handle, size_t size, int prot);
+
+/** ionode_bo_export - export as dma-buf (DRM_CLOEXEC | DRM_RDWR, asserts) */
+int ionode_bo_export(int fd, uint32_t handle);
+
+/** ionode_bo_import - import a dma-buf fd (asserts); returns the handle */
+uint32_t ionode_bo_import(int fd, int dmabuf);
+
+/** dmabuf_mmap - map @size bytes of a dma-buf fd from @offset (asserts) */
+void *dmabuf_mmap(int dmabuf, size_t size, off_t offset, int prot);
+
+/** dmabuf_sync - DMA_BUF_IOCTL_SYNC (asserts success) */
+void dmabuf_sync(int dmabuf, uint64_t flags);
+
+/**
+ * fill_pattern - fill @size bytes with a pattern derived from @seed and the
+ * byte offset (+ @base, the offset of @ptr inside the buffer)
+ */
+void fill_pattern(void *ptr, size_t size, uint32_t seed, size_t base);
+
+/**
+ * check_pattern - assert that @ptr holds fill_pattern(@seed, @base); on a
+ * mismatch the failure names the first bad offset, expected and actual word.
+ */
+#define check_pattern(ptr, size, seed, base) \
+	__check_pattern(__FILE__, __LINE__, __func__, ptr, size, seed, base)
+void __check_pattern(const char *file, int line, const char *func,
+		     const void *ptr, size_t size, uint32_t seed, size_t base);
+
+/** check_zero - assert that every byte of @ptr is zero (names the first not) */
+#define check_zero(ptr, size) \
+	__check_zero(__FILE__, __LINE__, __func__, ptr, size)
+void __check_zero(const char *file, int line, const char *func,
+		  const void *ptr, size_t size);
+
+/** same_file - do two fds refer to the same open file's inode (dma-buf)? */
+bool same_inode(int fd1, int fd2);
+
+#endif /* IONODE_TEST_H */
