@@ -214,6 +214,9 @@ struct ionode_heap *ionode_heap_by_name(struct ionode_device *idev,
 void ionode_heaps_show(struct seq_file *m, struct ionode_device *idev);
 
 /* ionode_policy.c */
+int ionode_policy_set_heap_limits(const char *val);
+int ionode_policy_set_restricted_heaps(const char *val);
+int ionode_policy_set_client_limit(const char *val);
 u64 ionode_policy_client_limit(void);
 u64 ionode_policy_heap_limit(const struct ionode_heap *heap);
 bool ionode_policy_heap_restricted(const struct ionode_heap *heap);
@@ -251,7 +254,14 @@ int ionode_system_heap_create(struct ionode_device *idev);
 int ionode_contig_heap_create(struct ionode_device *idev);
 
 /* ionode_heap_carveout.c */
+struct gen_pool;
 int ionode_carveout_heaps_create(struct ionode_device *idev);
+int ionode_carveout_parse(const char *spec,
+			  int (*add)(void *ctx, unsigned int index,
+				     phys_addr_t base, u64 size),
+			  void *ctx);
+unsigned long ionode_carveout_range_alloc(struct gen_pool *pool, u64 size,
+					  u64 align);
 
 /* ionode_heap_cma.c */
 #if IS_ENABLED(CONFIG_DMA_CMA)
@@ -265,6 +275,7 @@ static inline int ionode_cma_heap_create(struct ionode_device *idev,
 #endif
 
 /* ionode_gem.c */
+int ionode_bo_check_args(u64 size, u64 *align, u32 flags);
 struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
 				   struct ionode_client *client, u64 size,
 				   u64 align, u64 heap_mask, u32 flags);

@@ -211,6 +211,26 @@ static struct ionode_bo *ionode_bo_alloc(struct drm_device *dev, size_t size)
 }
 
 /**
+ * ionode_bo_check_args - validate the size, alignment and flags of a request
+ * @size: requested size in bytes
+ * @align: in: 0 or the requested alignment; out: the alignment to use, a
+ *	power of two of at least PAGE_SIZE
+ * @flags: IONODE_BO_* flags
+ *
+ * Return: 0, or -EINVAL for a zero size, unknown flags or an alignment that
+ * is not a power of two.
+ */
+int ionode_bo_check_args(u64 size, u64 *align, u32 flags)
+{
+	if (!size || (flags & ~IONODE_BO_FLAGS))
+		return -EINVAL;
+	if (*align && !is_power_of_2(*align))
+		return -EINVAL;
+	*align = max_t(u64, *align, PAGE_SIZE);
+	return 0;
+}
+
+/**
  * ionode_bo_create - allocate a zeroed buffer from the first suitable heap
  * @idev: the ionode device
  * @client: client to charge; a kernel client may use restricted heaps
@@ -232,13 +252,9 @@ struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
 	u64 candidates;
 	int ret;
 
-	if (!size || (flags & ~IONODE_BO_FLAGS))
-		return ERR_PTR(-EINVAL);
-	if (!align)
-		align = PAGE_SIZE;
-	if (!is_power_of_2(align))
-		return ERR_PTR(-EINVAL);
-	align = max_t(u64, align, PAGE_SIZE);
+	ret = ionode_bo_check_args(size, &align, flags);
+	if (ret)
+		return ERR_PTR(ret);
 
 	ret = ionode_heap_candidates(idev, heap_mask, flags, align, size,
 				     client->kernel, &candidates);

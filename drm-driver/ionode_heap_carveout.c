@@ -13,6 +13,7 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <asm/cacheflush.h>
@@ -23,6 +24,8 @@ static char *carveout;
 module_param(carveout, charp, 0444);
 MODULE_PARM_DESC(carveout,
 		 "Carveout heaps: SIZE@BASE[,SIZE@BASE...], ranges reserved at boot (e.g. memmap=SIZE$BASE)");
+
+#define CARVEOUT_MAX_ALIGN	SZ_1G
 
 /**
  * struct carveout_heap - one carveout
@@ -62,16 +65,33 @@ static int carveout_zero(phys_addr_t addr, size_t size)
 	return 0;
 }
 
+/**
+ * ionode_carveout_range_alloc - carve a range out of a carveout's pool
+ * @pool: the carveout's genalloc pool, page granular
+ * @size: bytes, page aligned
+ * @align: power-of-two alignment of the physical start, at least PAGE_SIZE
+ *
+ * Return: the physical start, or 0 when no free range fits.
+ */
+unsigned long ionode_carveout_range_alloc(struct gen_pool *pool, u64 size,
+					  u64 align)
+{
+	struct genpool_data_align data = { .align = align };
+
+	/* genalloc takes the alignment as an int */
+	if (size > ULONG_MAX || align > CARVEOUT_MAX_ALIGN)
+		return 0;
+	return gen_pool_alloc_algo(pool, size, gen_pool_first_fit_align, &data);
+}
+
 static int carveout_heap_allocate(struct ionode_heap *heap,
 				  struct ionode_bo *bo, size_t align)
 {
 	struct carveout_heap *co = to_carveout(heap);
-	struct genpool_data_align data = { .align = align };
 	unsigned long addr;
 	int ret;
 
-	addr = gen_pool_alloc_algo(co->pool, bo->base.size,
-				   gen_pool_first_fit_align, &data);
+	addr = ionode_carveout_range_alloc(co->pool, bo->base.size, align);
 	if (!addr)
 		return -ENOMEM;
 
@@ -158,6 +178,7 @@ static int carveout_heap_add(struct ionode_device *idev, unsigned int index,
 	co->heap.type = IONODE_HEAP_TYPE_CARVEOUT;
 	co->heap.flags = IONODE_HEAP_CONTIGUOUS;
 	co->heap.max_alloc = size;
+	co->heap.max_align = min_t(u64, size, CARVEOUT_MAX_ALIGN);
 
 	ret = ionode_heap_add(idev, &co->heap);
 	if (ret)
@@ -175,6 +196,59 @@ err_free:
 }
 
 /**
+ * ionode_carveout_parse - parse a carveout= list
+ * @spec: SIZE@BASE[,SIZE@BASE...], sizes and bases with memparse() suffixes
+ * @add: called for each range, in order, with its index; parsing stops at
+ *	its first error
+ * @ctx: passed to @add
+ *
+ * Return: 0, -EINVAL for a malformed item, or the first error of @add.
+ */
+int ionode_carveout_parse(const char *spec,
+			  int (*add)(void *ctx, unsigned int index,
+				     phys_addr_t base, u64 size),
+			  void *ctx)
+{
+	char *buf, *cur, *item;
+	unsigned int index = 0;
+	int ret = 0;
+
+	buf = kstrdup(spec, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	cur = buf;
+	while ((item = strsep(&cur, ",")) != NULL) {
+		char *end;
+		u64 size = memparse(item, &end);
+		u64 base;
+
+		if (end == item || *end != '@') {
+			ret = -EINVAL;
+			break;
+		}
+		item = end + 1;
+		base = memparse(item, &end);
+		if (end == item || *end || base != (phys_addr_t)base) {
+			ret = -EINVAL;
+			break;
+		}
+		ret = add(ctx, index++, base, size);
+		if (ret)
+			break;
+	}
+
+	kfree(buf);
+	return ret;
+}
+
+static int carveout_parse_add(void *ctx, unsigned int index, phys_addr_t base,
+			      u64 size)
+{
+	return carveout_heap_add(ctx, index, base, size);
+}
+
+/**
  * ionode_carveout_heaps_create - register one heap per carveout= range
  * @idev: the ionode device
  *
@@ -183,40 +257,14 @@ err_free:
  */
 int ionode_carveout_heaps_create(struct ionode_device *idev)
 {
-	char *buf, *cur, *item;
-	unsigned int index = 0;
-	int ret = 0;
+	int ret;
 
 	if (!carveout || !*carveout)
 		return 0;
 
-	buf = kstrdup(carveout, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-
-	cur = buf;
-	while ((item = strsep(&cur, ",")) != NULL) {
-		char *end;
-		u64 size = memparse(item, &end);
-		phys_addr_t base;
-
-		if (*end != '@') {
-			drm_err(&idev->drm, "carveout: expected SIZE@BASE, got \"%s\"\n",
-				item);
-			ret = -EINVAL;
-			break;
-		}
-		base = memparse(end + 1, &end);
-		if (*end) {
-			drm_err(&idev->drm, "carveout: trailing \"%s\"\n", end);
-			ret = -EINVAL;
-			break;
-		}
-		ret = carveout_heap_add(idev, index++, base, size);
-		if (ret)
-			break;
-	}
-
-	kfree(buf);
+	ret = ionode_carveout_parse(carveout, carveout_parse_add, idev);
+	if (ret == -EINVAL)
+		drm_err(&idev->drm, "carveout=%s: expected SIZE@BASE[,SIZE@BASE...]\n",
+			carveout);
 	return ret;
 }

@@ -157,9 +157,20 @@ static int policy_show(char *buf, bool want_size)
 	return len;
 }
 
-static int heap_limits_set(const char *val, const struct kernel_param *kp)
+/**
+ * ionode_policy_set_heap_limits - replace every heap limit
+ * @val: NAME:SIZE[,NAME:SIZE...], or "" for none
+ *
+ * Return: 0, or -EINVAL for a malformed list (the limits are then unchanged).
+ */
+int ionode_policy_set_heap_limits(const char *val)
 {
 	return policy_parse(val, true, true);
+}
+
+static int heap_limits_set(const char *val, const struct kernel_param *kp)
+{
+	return ionode_policy_set_heap_limits(val);
 }
 
 static int heap_limits_get(char *buf, const struct kernel_param *kp)
@@ -175,9 +186,20 @@ module_param_cb(heap_limits, &heap_limits_ops, NULL, 0644);
 MODULE_PARM_DESC(heap_limits,
 		 "Per-heap byte limits: NAME:SIZE[,NAME:SIZE...] (0 = none; -EDQUOT when hit)");
 
-static int restricted_heaps_set(const char *val, const struct kernel_param *kp)
+/**
+ * ionode_policy_set_restricted_heaps - replace the list of restricted heaps
+ * @val: NAME[,NAME...], or "" for none
+ *
+ * Return: 0, or -EINVAL for a malformed list (the list is then unchanged).
+ */
+int ionode_policy_set_restricted_heaps(const char *val)
 {
 	return policy_parse(val, false, true);
+}
+
+static int restricted_heaps_set(const char *val, const struct kernel_param *kp)
+{
+	return ionode_policy_set_restricted_heaps(val);
 }
 
 static int restricted_heaps_get(char *buf, const struct kernel_param *kp)
@@ -193,7 +215,13 @@ module_param_cb(restricted_heaps, &restricted_heaps_ops, NULL, 0644);
 MODULE_PARM_DESC(restricted_heaps,
 		 "Heaps only CAP_SYS_ADMIN or restricted_gid may use: NAME[,NAME...] (-EPERM otherwise)");
 
-static int size_set(const char *val, const struct kernel_param *kp)
+/**
+ * ionode_policy_set_client_limit - set the per-client byte limit
+ * @val: SIZE with an optional K, M or G suffix; 0 for none
+ *
+ * Return: 0, or -EINVAL for a malformed size (the limit is then unchanged).
+ */
+int ionode_policy_set_client_limit(const char *val)
 {
 	char *end;
 	u64 size = memparse(val, &end);
@@ -201,9 +229,14 @@ static int size_set(const char *val, const struct kernel_param *kp)
 	if (end == val || (*end && strcmp(end, "\n")))
 		return -EINVAL;
 	mutex_lock(&policy_lock);
-	*(u64 *)kp->arg = size;
+	client_limit = size;
 	mutex_unlock(&policy_lock);
 	return 0;
+}
+
+static int size_set(const char *val, const struct kernel_param *kp)
+{
+	return ionode_policy_set_client_limit(val);
 }
 
 static int size_get(char *buf, const struct kernel_param *kp)

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the parts of ionode that userspace cannot reach one case
+ * at a time: request arithmetic, heap selection and fallback, the
+ * carveout parser and range allocator, and quota bookkeeping. Built into
+ * ionode.ko when the kernel has CONFIG_KUNIT; the suites run when the
+ * module loads and report in KTAP on the kernel log.
+ */
+#include <kunit/test.h>
+#include <linux/genalloc.h>
+#include <linux/sizes.h>
+
+#include "ionode_drv.h"
+
+/* ---- request arithmetic ---- */
+
+static void args_test(struct kunit *test)
+{
+	u64 align;
+
+	align = 0;
+	KUNIT_EXPECT_EQ(test, ionode_bo_check_args(1, &align, 0), 0);
+	KUNIT_EXPECT_EQ(test, align, (u64)PAGE_SIZE);
+
+	align = 1;
+	KUNIT_EXPECT_EQ(test, ionode_bo_check_args(1, &align, 0), 0);
+	KUNIT_EXPECT_EQ(test, align, (u64)PAGE_SIZE);
+
+	align = SZ_1M;
+	KUNIT_EXPECT_EQ(test, ionode_bo_check_args(SZ_1M, &align,
+						   IONODE_BO_FLAGS), 0);
+	KUNIT_EXPECT_EQ(test, align, (u64)SZ_1M);
+
+	align = 1ULL << 63;
+	KUNIT_EXPECT_EQ(test, ionode_bo_check_args(~0ULL, &align, 0), 0);
+	KUNIT_EXPECT_EQ(test, align, 1ULL << 63);
+
+	align = 0;
+	KUNIT_EXPECT_EQ(test, ionode_bo_check_args(0, &align, 0), -EINVAL);
+	align = 3 * PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, ionode_bo_check_args(1, &align, 0), -EINVAL);
+	align = 0;
+	KUNIT_EXPECT_EQ(test, ionode_bo_check_args(1, &align,
+						   IONODE_BO_FLAGS + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ionode_bo_check_args(1, &align, 1u << 31),
+			-EINVAL);
+}
+
+static struct kunit_case args_cases[] = {
+	KUNIT_CASE(args_test),
+	{}
+};
+
+static struct kunit_suite args_suite = {
+	.name = "ionode_args",
+	.test_cases = args_cases,
+};
+
+/* ---- heap selection and fallback ---- */
+
+/**
+ * struct fake_heap - a heap whose allocations succeed or fail on demand
+ * @heap: the generic heap.
+ * @result: what allocate returns.
+ * @calls: number of allocate calls.
+ */
+struct fake_heap {
+	struct ionode_heap heap;
+	int result;
+	unsigned int calls;
+};
+
+static int fake_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
+			 size_t align)
+{
+	struct fake_heap *fh = container_of(heap, struct fake_heap, heap);
+
+	fh->calls++;
+	if (!fh->result)
+		bo->paddr = SZ_1G;
+	return fh->result;
+}
+
+static void fake_release(struct ionode_heap *heap, struct ionode_bo *bo)
+{
+	bo->paddr = 0;
+}
+
+static void fake_destroy(struct ionode_heap *heap)
+{
+}
+
+static const struct ionode_heap_ops fake_ops = {
+	.allocate = fake_allocate,
+	.release = fake_release,
+	.destroy = fake_destroy,
+};
+
+/**
+ * struct select_ctx - a device with three fake heaps
+ * @idev: the device (never registered with DRM).
+ * @fh: "fake0" (pages, 1 GiB), "fake1" (contiguous, 4 MiB),
+ *	"fake2" (contiguous, 64 MiB).
+ */
+struct select_ctx {
+	struct ionode_device idev;
+	struct fake_heap fh[3];
+};
+
+static int select_init(struct kunit *test)
+{
+	static const u64 max_alloc[] = { SZ_1G, SZ_4M, SZ_64M };
+	struct select_ctx *ctx;
+	unsigned int i;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	for (i = 0; i < ARRAY_SIZE(ctx->fh); i++) {
+		struct ionode_heap *heap = &ctx->fh[i].heap;
+
+		heap->ops = &fake_ops;
+		snprintf(heap->name, sizeof(heap->name), "fake%u", i);
+		heap->flags = i ? IONODE_HEAP_CONTIGUOUS : 0;
+		heap->max_alloc = max_alloc[i];
+		KUNIT_ASSERT_EQ(test, ionode_heap_add(&ctx->idev, heap), 0);
+	}
+	test->priv = ctx;
+	return 0;
+}
+
+static void select_exit(struct kunit *test)
+{
+	struct select_ctx *ctx = test->priv;
+
+	ionode_policy_set_heap_limits("");
+	ionode_policy_set_restricted_heaps("");
+	ionode_heaps_destroy(&ctx->idev);
+}
+
+static void candidates_test(struct kunit *test)
+{
+	struct select_ctx *ctx = test->priv;
+	struct ionode_device *idev = &ctx->idev;
+	u64 mask;
+
+	KUNIT_EXPECT_EQ(test, ionode_heap_candidates(idev, 0, 0, PAGE_SIZE,
+						     1, false, &mask), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ionode_heap_candidates(idev, BIT_ULL(63), 0,
+						     PAGE_SIZE, 1, false, &mask),
+			-EINVAL);
+	/* Contiguity and coarse alignment rule out the page heap. */
+	KUNIT_EXPECT_EQ(test, ionode_heap_candidates(idev, BIT_ULL(0),
+						     IONODE_BO_CONTIGUOUS,
+						     PAGE_SIZE, 1, false, &mask),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, ionode_heap_candidates(idev, BIT_ULL(0), 0, SZ_1M,
+						     1, false, &mask), -EINVAL);
+	/* An alignment beyond what a heap can give rules that heap out. */
+	KUNIT_EXPECT_EQ(test, ionode_heap_candidates(idev, 0x6, 0, SZ_8M, 1,
+						     false, &mask), 0);
+	KUNIT_EXPECT_EQ(test, mask, BIT_ULL(2));
+	KUNIT_EXPECT_EQ(test, ionode_heap_candidates(idev, 0x6, 0, SZ_128M, 1,
+						     false, &mask), -EINVAL);
+	/* Too big for every suitable heap is E2BIG, not EINVAL. */
+	KUNIT_EXPECT_EQ(test, ionode_heap_candidates(idev, 0x7, 0, PAGE_SIZE,
+						     SZ_2G, false, &mask), -E2BIG);
+	KUNIT_EXPECT_EQ(test, ionode_heap_candidates(idev, ~0ULL, 0, PAGE_SIZE,
+						     ~0ULL, false, &mask), -E2BIG);
+	/* Sizes pick the heaps whose max_alloc they fit. */
+	KUNIT_EXPECT_EQ(test, ionode_heap_candidates(idev, 0x6,
+						     IONODE_BO_CONTIGUOUS,
+						     PAGE_SIZE, SZ_8M, false,
+						     &mask), 0);
+	KUNIT_EXPECT_EQ(test, mask, BIT_ULL(2));
+	KUNIT_EXPECT_EQ(test, ionode_heap_candidates(idev, ~0ULL, 0, PAGE_SIZE,
+						     SZ_4M, false, &mask), 0);
+	KUNIT_EXPECT_EQ(test, mask, 0x7ULL);
+	/* Kernel callers pass restrictions. */
+	KUNIT_ASSERT_EQ(test, ionode_policy_set_restricted_heaps("fake2"), 0);
+	KUNIT_EXPECT_EQ(test, ionode_heap_candidates(idev, BIT_ULL(2), 0,
+						     PAGE_SIZE, 1, true, &mask),
+			0);
+	KUNIT_EXPECT_EQ(test, mask, BIT_ULL(2));
+}
+
+static struct ionode_bo *fake_bo(struct kunit *test, u64 size)
+{
+	struct ionode_bo *bo = kunit_kzalloc(test, sizeof(*bo), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, bo);
+	bo->base.size = size;
+	return bo;
+}
+
+static void fallback_test(struct kunit *test)
+{
+	struct select_ctx *ctx = test->priv;
+	struct ionode_bo *bo = fake_bo(test, SZ_1M);
+
+	/* Lowest id first. */
+	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, bo, 0x7, PAGE_SIZE),
+			0);
+	KUNIT_EXPECT_PTR_EQ(test, bo->heap, &ctx->fh[0].heap);
+	ionode_heap_free(bo);
+
+	/* An exhausted heap makes way for the next one. */
+	ctx->fh[0].result = -ENOMEM;
+	ctx->fh[1].result = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, bo, 0x7, PAGE_SIZE),
+			0);
+	KUNIT_EXPECT_PTR_EQ(test, bo->heap, &ctx->fh[2].heap);
+	KUNIT_EXPECT_EQ(test, ctx->fh[1].calls, 1U);
+	ionode_heap_free(bo);
+
+	/* All exhausted: ENOMEM, and no byte left counted anywhere. */
+	ctx->fh[2].result = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, bo, 0x7, PAGE_SIZE),
+			-ENOMEM);
+	KUNIT_EXPECT_NULL(test, bo->heap);
+	KUNIT_EXPECT_EQ(test, ctx->fh[2].heap.used_bytes, 0ULL);
+
+	/* Any other error stops the walk. */
+	ctx->fh[0].result = -EIO;
+	ctx->fh[1].calls = 0;
+	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, bo, 0x7, PAGE_SIZE),
+			-EIO);
+	KUNIT_EXPECT_EQ(test, ctx->fh[1].calls, 0U);
+
+	/* Heaps outside the mask are never asked. */
+	ctx->fh[0].result = 0;
+	ctx->fh[0].calls = 0;
+	ctx->fh[2].result = 0;
+	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, bo, 0x4, PAGE_SIZE),
+			0);
+	KUNIT_EXPECT_EQ(test, ctx->fh[0].calls, 0U);
+	ionode_heap_free(bo);
+}
+
+static void heap_accounting_test(struct kunit *test)
+{
+	struct select_ctx *ctx = test->priv;
+	struct ionode_heap *heap = &ctx->fh[0].heap;
+	struct ionode_bo *a = fake_bo(test, SZ_1M), *b = fake_bo(test, SZ_2M);
+
+	KUNIT_ASSERT_EQ(test, ionode_heap_alloc(&ctx->idev, a, 0x1, PAGE_SIZE), 0);
+	KUNIT_ASSERT_EQ(test, ionode_heap_alloc(&ctx->idev, b, 0x1, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, heap->used_bytes, (u64)SZ_1M + SZ_2M);
+	KUNIT_EXPECT_EQ(test, heap->buffers, 2ULL);
+	ionode_heap_free(a);
+	ionode_heap_free(b);
+	KUNIT_EXPECT_EQ(test, heap->used_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->buffers, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->peak_bytes, (u64)SZ_1M + SZ_2M);
+
+	/* A failed allocation leaves the counters alone. */
+	ctx->fh[0].result = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, a, 0x1, PAGE_SIZE),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, heap->used_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, heap->buffers, 0ULL);
+}
+
+static void heap_limit_test(struct kunit *test)
+{
+	struct select_ctx *ctx = test->priv;
+	struct ionode_bo *a = fake_bo(test, SZ_1M), *b = fake_bo(test, SZ_1M);
+
+	KUNIT_ASSERT_EQ(test, ionode_policy_set_heap_limits("fake0:1M,fake1:0"),
+			0);
+	KUNIT_EXPECT_EQ(test, ionode_policy_heap_limit(&ctx->fh[0].heap),
+			(u64)SZ_1M);
+	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, a, 0x1, PAGE_SIZE), 0);
+	/* At its limit the heap is skipped; alone, that is EDQUOT. */
+	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, b, 0x1, PAGE_SIZE),
+			-EDQUOT);
+	KUNIT_EXPECT_EQ(test, ctx->fh[0].heap.used_bytes, (u64)SZ_1M);
+	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, b, 0x3, PAGE_SIZE), 0);
+	KUNIT_EXPECT_PTR_EQ(test, b->heap, &ctx->fh[1].heap);
+	ionode_heap_free(a);
+	ionode_heap_free(b);
+
+	/* Malformed lists change nothing. */
+	KUNIT_EXPECT_EQ(test, ionode_policy_set_heap_limits("fake0"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ionode_policy_set_heap_limits("fake0:"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ionode_policy_set_heap_limits("fake0:1Q"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ionode_policy_set_heap_limits(":1M"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ionode_policy_heap_limit(&ctx->fh[0].heap),
+			(u64)SZ_1M);
+	/* Writing the list replaces it. */
+	KUNIT_EXPECT_EQ(test, ionode_policy_set_heap_limits("fake1:2M"), 0);
+	KUNIT_EXPECT_EQ(test, ionode_policy_heap_limit(&ctx->fh[0].heap), 0ULL);
+	KUNIT_EXPECT_EQ(test, ionode_policy_heap_limit(&ctx->fh[1].heap),
+			(u64)SZ_2M);
+	KUNIT_EXPECT_EQ(test, ionode_policy_set_restricted_heaps("fake0:1M"),
+			-EINVAL);
+}
+
+static struct kunit_case select_cases[] = {
+	KUNIT_CASE(candidates_test),
+	KUNIT_CASE(fallback_test),
+	KUNIT_CASE(heap_accounting_test),
+	KUNIT_CASE(heap_limit_test),
+	{}
+};
+
+static struct kunit_suite select_suite = {
+	.name = "ionode_heap_select",
+	.init = select_init,
+	.exit = select_exit,
+	.test_cases = select_cases,
+};
+
+/* ---- carveout parser and range allocator ---- */
+
+/**
+ * struct parsed - ranges collected from ionode_carveout_parse()
+ * @n: number of ranges.
+ * @base: their bases.
+ * @size: their sizes.
+ */
+struct parsed {
+	unsigned int n;
+	phys_addr_t base[4];
+	u64 size[4];
+};
+
+static int collect(void *ctx, unsigned int index, phys_addr_t base, u64 size)
+{
+	struct parsed *p = ctx;
+
+	if (index != p->n || p->n == ARRAY_SIZE(p->base))
+		return -ERANGE;
+	p->base[p->n] = base;
+	p->size[p->n++] = size;
+	return 0;
+}
+
+static void carveout_parse_test(struct kunit *test)
+{
+	static const char *const bad[] = {
+		"", "64M", "@0x40000000", "64M@", "64M@0x4000x", "64M@0x1000,",
+		"abc@def", "64M@0x40000000,,16M@0x1000", "64M 0x40000000",
+	};
+	struct parsed p = {};
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, ionode_carveout_parse("64M@0x40000000,16K@2G",
+						    collect, &p), 0);
+	KUNIT_ASSERT_EQ(test, p.n, 2U);
+	KUNIT_EXPECT_EQ(test, p.base[0], (phys_addr_t)0x40000000);
+	KUNIT_EXPECT_EQ(test, p.size[0], (u64)SZ_64M);
+	KUNIT_EXPECT_EQ(test, p.base[1], (phys_addr_t)SZ_2G);
+	KUNIT_EXPECT_EQ(test, p.size[1], (u64)SZ_16K);
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(&p, 0, sizeof(p));
+		KUNIT_EXPECT_EQ_MSG(test, ionode_carveout_parse(bad[i], collect,
+								&p),
+				    -EINVAL, "carveout=\"%s\"", bad[i]);
+	}
+	/* The callback's error stops the walk and comes back. */
+	memset(&p, 0, sizeof(p));
+	KUNIT_EXPECT_EQ(test, ionode_carveout_parse("4K@4K,4K@8K,4K@12K,4K@16K,4K@20K",
+						    collect, &p), -ERANGE);
+	KUNIT_EXPECT_EQ(test, p.n, 4U);
+}
+
+static void carveout_range_test(struct kunit *test)
+{
+	/* Pool bases are never touched: these are addresses, not memory. */
+	const unsigned long base = 0x40001000;
+	unsigned long a, b, c, rest;
+	struct gen_pool *pool;
+
+	pool = gen_pool_create(PAGE_SHIFT, NUMA_NO_NODE);
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	KUNIT_ASSERT_EQ(test, gen_pool_add(pool, base, SZ_8M, NUMA_NO_NODE), 0);
+
+	a = ionode_carveout_range_alloc(pool, PAGE_SIZE, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, a, base);
+	/* Alignment counts from physical address 0, not from the pool. */
+	b = ionode_carveout_range_alloc(pool, SZ_1M, SZ_1M);
+	KUNIT_EXPECT_EQ(test, b % SZ_1M, 0UL);
+	KUNIT_EXPECT_TRUE(test, b >= base && b + SZ_1M <= base + SZ_8M);
+	/* No room for an alignment the pool cannot hold. */
+	KUNIT_EXPECT_EQ(test, ionode_carveout_range_alloc(pool, PAGE_SIZE, SZ_16M),
+			0UL);
+	KUNIT_EXPECT_EQ(test, ionode_carveout_range_alloc(pool, PAGE_SIZE,
+							  SZ_2G), 0UL);
+	KUNIT_EXPECT_EQ(test, ionode_carveout_range_alloc(pool, SZ_16M,
+							  PAGE_SIZE), 0UL);
+
+	/* Fill what is left exactly, then nothing more fits. */
+	rest = gen_pool_avail(pool);
+	c = ionode_carveout_range_alloc(pool, SZ_4M, PAGE_SIZE);
+	KUNIT_EXPECT_NE(test, c, 0UL);
+	KUNIT_EXPECT_EQ(test, gen_pool_avail(pool), rest - SZ_4M);
+	gen_pool_free(pool, c, SZ_4M);
+
+	gen_pool_free(pool, a, PAGE_SIZE);
+	gen_pool_free(pool, b, SZ_1M);
+	KUNIT_EXPECT_EQ(test, gen_pool_avail(pool), (size_t)SZ_8M);
+	a = ionode_carveout_range_alloc(pool, SZ_8M, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, a, base);
+	KUNIT_EXPECT_EQ(test, ionode_carveout_range_alloc(pool, PAGE_SIZE,
+							  PAGE_SIZE), 0UL);
+	gen_pool_free(pool, a, SZ_8M);
+	gen_pool_destroy(pool);
+}
+
+static struct kunit_case carveout_cases[] = {
+	KUNIT_CASE(carveout_parse_test),
+	KUNIT_CASE(carveout_range_test),
+	{}
+};
+
+static struct kunit_suite carveout_suite = {
+	.name = "ionode_carveout",
+	.test_cases = carveout_cases,
+};
+
+/* ---- quota bookkeeping ---- */
+
+static int quota_init(struct kunit *test)
+{
+	struct select_ctx *ctx;
+
+	KUNIT_ASSERT_EQ(test, select_init(test), 0);
+	ctx = test->priv;
+	mutex_init(&ctx->idev.clients_lock);
+	INIT_LIST_HEAD(&ctx->idev.clients);
+	return 0;
+}
+
+static void quota_exit(struct kunit *test)
+{
+	struct select_ctx *ctx = test->priv;
+
+	ionode_policy_set_client_limit("0");
+	KUNIT_EXPECT_TRUE(test, list_empty(&ctx->idev.clients));
+	select_exit(test);
+}
+
+static void quota_test(struct kunit *test)
+{
+	struct select_ctx *ctx = test->priv;
+	struct ionode_client *client, *kclient;
+	struct ionode_bo *bo = fake_bo(test, SZ_512K);
+
+	client = ionode_client_create(&ctx->idev, "kunit", false);
+	kclient = ionode_client_create(&ctx->idev, "kernel", true);
+	KUNIT_ASSERT_NOT_NULL(test, client);
+	KUNIT_ASSERT_NOT_NULL(test, kclient);
+
+	KUNIT_ASSERT_EQ(test, ionode_policy_set_client_limit("1M"), 0);
+	KUNIT_EXPECT_EQ(test, ionode_client_reserve(client, SZ_512K), 0);
+	KUNIT_EXPECT_EQ(test, ionode_client_reserve(client, SZ_512K + PAGE_SIZE),
+			-EDQUOT);
+	KUNIT_EXPECT_EQ(test, ionode_client_reserve(client, ~0ULL), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, client->total_bytes, (u64)SZ_512K);
+	KUNIT_EXPECT_EQ(test, ionode_policy_set_client_limit("1X"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ionode_policy_client_limit(), (u64)SZ_1M);
+	/* The kernel client has no limit. */
+	KUNIT_EXPECT_EQ(test, ionode_client_reserve(kclient, SZ_2M), 0);
+	ionode_client_unreserve(kclient, SZ_2M);
+
+	/* A buffer charged to its creator until it is freed. */
+	KUNIT_ASSERT_EQ(test, ionode_heap_alloc(&ctx->idev, bo, 0x1, PAGE_SIZE), 0);
+	ionode_client_attach_bo(client, bo);
+	KUNIT_EXPECT_EQ(test, client->heap[0].bytes, (u64)SZ_512K);
+	KUNIT_EXPECT_EQ(test, client->heap[0].buffers, 1ULL);
+	KUNIT_EXPECT_EQ(test, kref_read(&client->ref), 2U);
+	ionode_client_detach_bo(bo);
+	ionode_heap_free(bo);
+	KUNIT_EXPECT_EQ(test, client->heap[0].bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, client->total_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, kref_read(&client->ref), 1U);
+
+	/* Limit lifted. */
+	KUNIT_ASSERT_EQ(test, ionode_policy_set_client_limit("0"), 0);
+	KUNIT_EXPECT_EQ(test, ionode_client_reserve(client, SZ_1G), 0);
+	ionode_client_unreserve(client, SZ_1G);
+
+	ionode_client_put(kclient);
+	ionode_client_put(client);
+}
+
+static struct kunit_case quota_cases[] = {
+	KUNIT_CASE(quota_test),
+	{}
+};
+
+static struct kunit_suite quota_suite = {
+	.name = "ionode_quota",
+	.init = quota_init,
+	.exit = quota_exit,
+	.test_cases = quota_cases,
+};
+
+kunit_test_suites(&args_suite, &select_suite, &carveout_suite, &quota_suite);
