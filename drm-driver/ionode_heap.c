@@ -100,9 +100,9 @@ static bool ionode_heap_can_serve(const struct ionode_heap *heap, u32 flags,
  * @trusted: the caller is a kernel driver, which may use restricted heaps
  * @out_mask: the heaps worth trying
  *
- * Return: 0; -EINVAL when no heap of the mask exists or can meet @flags and
- * @align; -EPERM when the only heaps that could are restricted; -E2BIG
- * when @size exceeds the max_alloc of every heap that could.
+ * Return: 0; -EPERM when only restricted heaps could serve the request;
+ * otherwise -EINVAL when no heap of the mask exists or can meet @flags and
+ * @align, -E2BIG when @size exceeds the max_alloc of every heap that could.
  */
 int ionode_heap_candidates(struct ionode_device *idev, u64 heap_mask,
 			   u32 flags, u64 align, u64 size, bool trusted,
@@ -114,24 +114,28 @@ int ionode_heap_candidates(struct ionode_device *idev, u64 heap_mask,
 	*out_mask = 0;
 	for (i = 0; i < idev->num_heaps; i++) {
 		struct ionode_heap *heap = idev->heaps[i];
+		/* max_alloc is page aligned: no overflow when rounding later */
+		bool fits = size <= heap->max_alloc;
 
 		if (!(heap_mask & BIT_ULL(heap->id)) ||
 		    !ionode_heap_can_serve(heap, flags, align))
 			continue;
 		if (!trusted && ionode_policy_heap_restricted(heap) &&
 		    !ionode_policy_privileged()) {
-			refused = true;
+			refused |= fits;
 			continue;
 		}
 		suitable = true;
-		/* max_alloc is page aligned: no overflow when rounding later */
-		if (size <= heap->max_alloc)
+		if (fits)
 			*out_mask |= BIT_ULL(heap->id);
 	}
 
-	if (!suitable)
-		return refused ? -EPERM : -EINVAL;
-	return *out_mask ? 0 : -E2BIG;
+	if (*out_mask)
+		return 0;
+	/* Only a heap the caller may not use could have served. */
+	if (refused)
+		return -EPERM;
+	return suitable ? -E2BIG : -EINVAL;
 }
 
 /* Claims @size bytes of the heap's limit; false when it would be passed. */

@@ -284,6 +284,8 @@ static void heap_limit_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ionode_policy_set_heap_limits("fake0:"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, ionode_policy_set_heap_limits("fake0:1Q"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, ionode_policy_set_heap_limits(":1M"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ionode_policy_set_heap_limits("fake0:1M,"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ionode_policy_set_heap_limits("fake 0:1M"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, ionode_policy_heap_limit(&ctx->fh[0].heap),
 			(u64)SZ_1M);
 	/* Writing the list replaces it. */

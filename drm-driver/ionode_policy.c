@@ -78,12 +78,15 @@ static int policy_parse(const char *val, bool want_size, bool replace)
 		goto out;
 	}
 
+	/* An empty list clears; otherwise no item may be empty or spaced. */
 	cur = strim(buf);
-	while (cur && *cur && (item = strsep(&cur, ",")) != NULL) {
+	if (!*cur)
+		cur = NULL;
+	while ((item = strsep(&cur, ",")) != NULL) {
 		char *colon = strchr(item, ':');
 		char *end = NULL;
 
-		if (n == IONODE_MAX_HEAPS || !*item) {
+		if (n == IONODE_MAX_HEAPS || !*item || strpbrk(item, " \t\n")) {
 			ret = -EINVAL;
 			break;
 		}
