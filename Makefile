@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ionode: the one entry point.
+#
+#   make          build ionode.ko (and ionode_v4l2.ko), the tools and tests
+#   make check    install what is missing, build, run every test in the VM
+#   make demo     install what is missing, build, run the guided demo
+#   make bench    install what is missing, build, run the benchmarks
+#   make checkpatch / make sparse    kernel style and static checks
+#
+# Modules build against Debian's stock kernel (the newest /boot/vmlinuz-*
+# with headers), never against the host's running kernel: KVER=... or
+# KDIR=... override it. KERNEL=full runs check on the debug kernel built
+# from linux-source-6.1 instead (see Documentation/testing.rst).
+
+SHELL := /bin/bash
+KVER ?= $(shell bash -c '. tools/vm/common.sh && detect_kver' 2>/dev/null)
+KDIR ?= /lib/modules/$(KVER)/build
+KERNEL ?= stock
+CHECKPATCH := /usr/src/linux-source-6.1/scripts/checkpatch.pl
+
+# The test VM: 6 GiB (TCG allocates lazily) so that RAM exists above 4 GiB,
+# and two boot-time carveouts, one below 4 GiB and one above it, which a
+# device with a 32-bit DMA mask cannot reach.
+export VM_MEM ?= 6G
+export VM_MEMMAP ?= 64M$$0x40000000 memmap=64M$$0x140000000
+export IONODE_PARAMS ?= carveout=64M@0x40000000,64M@0x140000000
+
+KERNEL_MODULES := drm-driver $(wildcard v4l2-glue)
+
+.PHONY: all modules tools tests deps check demo bench checkpatch sparse clean
+
+all: modules tools tests
+
+modules:
+	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run tools/install-deps.sh"; exit 1; }
+	$(MAKE) -C drm-driver KDIR=$(KDIR)
+	$(if $(wildcard v4l2-glue/Makefile),$(MAKE) -C v4l2-glue KDIR=$(KDIR))
+
+tools:
+	$(MAKE) -C tools
+
+tests: tools
+	$(MAKE) -C igt-tests
+
+deps:
+	tools/install-deps.sh $(if $(filter full,$(KERNEL)),--full)
+
+# Each target re-enters make after installing, so that KVER is found on a
+# machine whose kernel headers were just installed.
+ifeq ($(KERNEL),full)
+check: deps
+	tools/vm/kernel/run-full-check
+else
+check: deps
+	$(MAKE) all
+	tools/vm/run-tests
+endif
+
+demo: deps
+	$(MAKE) all
+	tools/vm/vm-run -q -- tools/demo.sh
+
+bench: deps
+	$(MAKE) all
+	tools/vm/vm-run -t 3600 -- tools/bench.sh
+
+checkpatch:
+	$(CHECKPATCH) --strict --no-tree -f $(wildcard drm-driver/*.[ch] v4l2-glue/*.[ch] uapi/*.h) \
+		--ignore FILE_PATH_CHANGES
+
+sparse:
+	@for d in $(KERNEL_MODULES); do \
+		touch $$d/*.c; \
+		$(MAKE) -s -C $$d KDIR=$(KDIR) C=1 2>&1 | tee /dev/stderr | \
+			grep -E '(warning|error):' >/dev/null && exit 1; \
+	done; echo "sparse: clean"
+
+clean:
+	for d in $(KERNEL_MODULES); do $(MAKE) -C $$d KDIR=$(KDIR) clean; done
+	$(MAKE) -C tools clean
+	$(MAKE) -C igt-tests clean
+	rm -rf build
