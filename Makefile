@@ -59,7 +59,7 @@ endif
 
 demo: deps
 	$(MAKE) all
-	tools/vm/vm-run -q -- tools/demo.sh
+	tools/vm/vm-run -- tools/demo.sh
 
 bench: deps
 	$(MAKE) all
