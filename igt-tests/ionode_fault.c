@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ionode_fault - ionode's ioctl paths under injected allocation failures.
+ *
+ * Needs a kernel with FAULT_INJECTION, FAILSLAB, FAIL_PAGE_ALLOC and their
+ * debugfs (the project's full debug kernel: make check KERNEL=full); on
+ * Debian's stock kernel it skips.
+ *
+ * Failures are injected only into this process (task-filter with
+ * /proc/self/make-it-fail set around each ionode system call, never around
+ * page faults, which would wake the OOM killer) and, where the kernel has
+ * the stack-trace filter, only into allocations made on ionode's behalf.
+ * probability=100 with an interval drawn from a seeded generator makes a
+ * run reproducible: IONODE_SEED and IONODE_FAULT_ITERS set the seed and the
+ * number of iterations. The count of injected failures is read back from
+ * the "times" budget.
+ *
+ * Every failure must come back as an errno, and at the end ionode's
+ * accounting must be back to zero and kmemleak must find nothing of
+ * ionode's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <xf86drm.h>
+
+#include "ionode_test.h"
+
+#define FAULT_BUDGET	100000000LL
+#define MAX_LIVE	16
+
+static const char *const fail_types[] = { "failslab", "fail_page_alloc" };
+
+static int fd = -1, fd2 = -1;
+static struct ionode_heaps heaps;
+static unsigned long long rng;
+static long long injected_before;
+
+static unsigned int rnd(unsigned int n)
+{
+	rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned int)(rng >> 33) % n;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int f = open(path, O_WRONLY), ret = 0;
+
+	if (f < 0)
+		return -errno;
+	if (write(f, val, strlen(val)) < 0)
+		ret = -errno;
+	close(f);
+	return ret;
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int f = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (f < 0)
+		return -errno;
+	n = read(f, buf, len - 1);
+	close(f);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static void fault_set(const char *type, const char *knob, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", type, knob);
+	igt_assert_f(write_file(path, val) == 0, "cannot write %s to %s\n",
+		     val, path);
+}
+
+static long long fault_times(const char *type)
+{
+	char path[128], buf[64];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/times", type);
+	igt_assert_eq(read_file(path, buf, sizeof(buf)), 0);
+	return atoll(buf);
+}
+
+static long long injected(void)
+{
+	long long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		n += FAULT_BUDGET - fault_times(fail_types[i]);
+	return n;
+}
+
+/* Turns injection on or off for the current process only. */
+static void arm(bool on)
+{
+	igt_assert_eq(write_file("/proc/self/make-it-fail", on ? "1" : "0"), 0);
+}
+
+static void fault_setup(void)
+{
+	char start[32], end[32];
+	bool ranged;
+	unsigned int i;
+
+	ranged = read_file("/sys/module/ionode/sections/.text", start,
+			   sizeof(start)) == 0 &&
+		 read_file("/sys/module/ionode/sections/.data", end,
+			   sizeof(end)) == 0 &&
+		 access("/sys/kernel/debug/failslab/require-start", W_OK) == 0;
+	igt_info("injecting %s\n", ranged ? "into ionode's call chains only" :
+		 "into this process's allocations (no stack-trace filter)");
+
+	for (i = 0; i < 2; i++) {
+		const char *t = fail_types[i];
+		char budget[32];
+
+		fault_set(t, "probability", "0");
+		fault_set(t, "task-filter", "Y");
+		fault_set(t, "verbose", "0");
+		fault_set(t, "space", "0");
+		fault_set(t, "ignore-gfp-wait", "N");
+		if (!strcmp(t, "fail_page_alloc"))
+			fault_set(t, "ignore-gfp-highmem", "N");
+		if (ranged) {
+			fault_set(t, "require-start", start);
+			fault_set(t, "require-end", end);
+			fault_set(t, "stacktrace-depth", "32");
+		}
+		snprintf(budget, sizeof(budget), "%lld", FAULT_BUDGET);
+		fault_set(t, "times", budget);
+		fault_set(t, "interval", "1");
+		fault_set(t, "probability", "100");
+	}
+}
+
+static void fault_teardown(void)
+{
+	arm(false);
+	write_file("/sys/kernel/debug/failslab/probability", "0");
+	write_file("/sys/kernel/debug/fail_page_alloc/probability", "0");
+}
+
+static void set_interval(unsigned int interval)
+{
+	char buf[16];
+	unsigned int i;
+
+	snprintf(buf, sizeof(buf), "%u", interval);
+	for (i = 0; i < 2; i++)
+		fault_set(fail_types[i], "interval", buf);
+}
+
+/*
+ * Under injection any errno is a correct answer except those that would
+ * mean a failure path left the object or the arguments in a bad state.
+ */
+static void check_errno(const char *what, int ret, int err)
+{
+	if (!ret)
+		return;
+	igt_assert_f(err != EINVAL && err != ENOENT && err != EBADF &&
+		     err != EFAULT,
+		     "%s failed with %s under fault injection\n", what,
+		     igt_errno_name(err));
+}
+
+/* Kernel reports logged after our marker in /dev/kmsg. */
+static const char kmsg_marker[] = "ionode_fault: injection starts";
+static const char *const report_words[] = {
+	"Oops", "BUG:", "WARNING:", "KASAN", "general protection fault",
+	"possible recursive locking", "circular locking", "DMA-API",
+};
+
+static void kmsg_mark(void)
+{
+	igt_assert_eq(write_file("/dev/kmsg", kmsg_marker), 0);
+}
+
+static int kmsg_reports(void)
+{
+	int f = open("/dev/kmsg", O_RDONLY | O_NONBLOCK), reports = 0;
+	bool after = false;
+	char line[8192];
+	ssize_t n;
+
+	igt_assert(f >= 0);
+	while ((n = read(f, line, sizeof(line) - 1)) != 0) {
+		unsigned int i;
+
+		if (n < 0) {
+			if (errno == EPIPE)
+				continue;	/* overwritten records */
+			break;			/* EAGAIN: the end */
+		}
+		line[n] = '\0';
+		if (strstr(line, kmsg_marker)) {
+			after = true;
+			continue;
+		}
+		for (i = 0; after && i < sizeof(report_words) / sizeof(*report_words); i++)
+			if (strstr(line, report_words[i])) {
+				igt_warn("kernel: %s", line);
+				reports++;
+				break;
+			}
+	}
+	close(f);
+	return reports;
+}
+
+/**
+ * struct live - a buffer alive across iterations
+ * @handle: GEM handle in fd, 0 if none.
+ * @dmabuf: exported fd, -1 if none.
+ * @size: its size.
+ */
+struct live {
+	uint32_t handle;
+	int dmabuf;
+	uint64_t size;
+};
+
+static struct live live[MAX_LIVE];
+
+static void drop(struct live *l)
+{
+	if (l->handle)
+		ionode_bo_close(fd, l->handle);
+	if (l->dmabuf >= 0)
+		close(l->dmabuf);
+	l->handle = 0;
+	l->dmabuf = -1;
+}
+
+static void step(void)
+{
+	struct live *l = &live[rnd(MAX_LIVE)];
+	const struct drm_ionode_heap_info *heap = &heaps.info[rnd(heaps.count)];
+	struct drm_ionode_create c = { 0 };
+	int ret;
+
+	drop(l);
+	set_interval(1 + rnd(8));
+
+	c.size = (uint64_t)(1 + rnd(256)) * ionode_page_size();
+	if (c.size > heap->max_alloc)
+		c.size = heap->max_alloc;
+	c.heap_mask = 1ull << heap->id;
+	c.flags = rnd(2) ? IONODE_BO_CACHED : 0;
+	arm(true);
+	ret = drmIoctl(fd, DRM_IOCTL_IONODE_CREATE, &c);
+	arm(false);
+	check_errno("create", ret, errno);
+	if (ret)
+		return;
+	l->handle = c.handle;
+	l->size = c.size;
+
+	switch (rnd(4)) {
+	case 0: {	/* export, import into a second client, sync */
+		uint32_t h2;
+		int dmabuf;
+
+		arm(true);
+		ret = drmPrimeHandleToFD(fd, l->handle, DRM_CLOEXEC | DRM_RDWR,
+					 &dmabuf);
+		arm(false);
+		check_errno("export", ret, errno);
+		if (ret)
+			break;
+		l->dmabuf = dmabuf;
+		arm(true);
+		ret = drmPrimeFDToHandle(fd2, dmabuf, &h2);
+		arm(false);
+		check_errno("import", ret, errno);
+		if (!ret)
+			ionode_bo_close(fd2, h2);
+		break;
+	}
+	case 1: {	/* map through the DRM fd, touch outside injection */
+		struct drm_ionode_map_offset mo = { .handle = l->handle };
+		void *p;
+
+		arm(true);
+		ret = drmIoctl(fd, DRM_IOCTL_IONODE_MAP_OFFSET, &mo);
+		p = ret ? MAP_FAILED : mmap(NULL, l->size, PROT_READ | PROT_WRITE,
+					    MAP_SHARED, fd, mo.offset);
+		arm(false);
+		check_errno("map offset", ret, errno);
+		if (ret)
+			break;
+		if (p == MAP_FAILED) {
+			check_errno("mmap", -1, errno);
+			break;
+		}
+		memset(p, 0x5a, l->size);
+		munmap(p, l->size);
+		break;
+	}
+	case 2: {	/* CPU-access sync on the dma-buf */
+		struct dma_buf_sync s = {
+			.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW,
+		};
+		int dmabuf;
+
+		ret = drmPrimeHandleToFD(fd, l->handle, DRM_CLOEXEC | DRM_RDWR,
+					 &dmabuf);
+		igt_assert_eq(ret, 0);
+		l->dmabuf = dmabuf;
+		arm(true);
+		ret = ioctl(dmabuf, DMA_BUF_IOCTL_SYNC, &s);
+		if (!ret) {
+			s.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
+			ret = ioctl(dmabuf, DMA_BUF_IOCTL_SYNC, &s);
+		}
+		arm(false);
+		check_errno("sync", ret, errno);
+		break;
+	}
+	default:	/* keep it alive for a while */
+		break;
+	}
+}
+
+/* Number of kmemleak reports whose backtrace names ionode. */
+static int ionode_leaks(void)
+{
+	static char buf[1 << 20];
+	int leaks = 0, f;
+	char *obj;
+	ssize_t n;
+
+	igt_assert_eq(write_file("/sys/kernel/debug/kmemleak", "scan"), 0);
+	sleep(1);
+	igt_assert_eq(write_file("/sys/kernel/debug/kmemleak", "scan"), 0);
+	f = open("/sys/kernel/debug/kmemleak", O_RDONLY);
+	igt_assert(f >= 0);
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	igt_assert(n >= 0);
+	buf[n] = '\0';
+
+	for (obj = strstr(buf, "unreferenced object"); obj;) {
+		char *next = strstr(obj + 1, "unreferenced object");
+
+		if (next)
+			*next = '\0';
+		if (strstr(obj, "ionode")) {
+			igt_warn("kmemleak:\n%s\n", obj);
+			leaks++;
+		}
+		if (next)
+			*next = 'u';
+		obj = next;
+	}
+	return leaks;
+}
+
+static uint64_t heap_used_total(void)
+{
+	struct ionode_heaps now;
+	uint64_t used = 0;
+	uint32_t i;
+
+	ionode_get_heaps(fd, &now);
+	for (i = 0; i < now.count; i++)
+		used += now.info[i].used_bytes;
+	ionode_put_heaps(&now);
+	return used;
+}
+
+igt_main
+{
+	igt_fixture {
+		igt_require_f(access("/sys/kernel/debug/failslab", F_OK) == 0 &&
+			      access("/sys/kernel/debug/fail_page_alloc", F_OK) == 0,
+			      "no failslab/fail_page_alloc in debugfs: needs the full debug kernel (make check KERNEL=full)\n");
+		fd = igt_ionode_open();
+		fd2 = igt_ionode_open();
+		ionode_get_heaps(fd, &heaps);
+	}
+
+	igt_subtest("ioctls-under-fault-injection") {
+		const char *seed_env = getenv("IONODE_SEED");
+		const char *iters_env = getenv("IONODE_FAULT_ITERS");
+		unsigned long long seed = seed_env ? strtoull(seed_env, NULL, 0) :
+					  0x10de;
+		unsigned int iters = iters_env ? atoi(iters_env) : 2000;
+		unsigned int i;
+		long long count;
+		bool kmemleak = access("/sys/kernel/debug/kmemleak", F_OK) == 0;
+		int leaks = 0, oopses;
+
+		rng = seed;
+		for (i = 0; i < MAX_LIVE; i++)
+			live[i].dmabuf = -1;
+		igt_assert_eq_u64(heap_used_total(), 0);
+		if (kmemleak)
+			write_file("/sys/kernel/debug/kmemleak", "clear");
+
+		kmsg_mark();
+		fault_setup();
+		injected_before = injected();
+		for (i = 0; i < iters; i++)
+			step();
+		count = injected() - injected_before;
+		fault_teardown();
+
+		for (i = 0; i < MAX_LIVE; i++)
+			drop(&live[i]);
+		igt_assert_eq_u64(heap_used_total(), 0);
+		if (kmemleak)
+			leaks = ionode_leaks();
+		oopses = kmsg_reports();
+		igt_info("fault injection: %u iterations, %lld injected failures, %d oopses, %d leaks (seed %#llx)%s\n",
+			 iters, count, oopses, leaks, seed,
+			 kmemleak ? "" : " [no kmemleak in this kernel]");
+		igt_assert_f(count > 0, "no failure was injected\n");
+		igt_assert_eq(oopses, 0);
+		igt_assert_eq(leaks, 0);
+	}
+
+	igt_fixture {
+		fault_teardown();
+		ionode_put_heaps(&heaps);
+		close(fd2);
+		close(fd);
+	}
+}
