@@ -27,23 +27,9 @@ static struct ionode_heaps heaps;
 static uint64_t sys_mask;
 static size_t page;
 
-/*
- * Every subtest starts on a fresh DRM fd: closing the previous one releases
- * whatever handles a failed subtest left behind, so one failure does not
- * cascade into the next subtests through leaked buffers.
- */
-static void fresh_fd(void)
-{
-	if (fd >= 0)
-		close(fd);
-	fd = igt_ionode_open();
-}
-
-#define subtest(name) \
-	igt_subtest(name) for (int __once = (fresh_fd(), 1); __once; __once = 0)
-#define subtest_f(...) \
-	igt_subtest_f(__VA_ARGS__) \
-		for (int __once = (fresh_fd(), 1); __once; __once = 0)
+/* Every subtest starts on a fresh DRM fd (see ionode_subtest()). */
+#define subtest(name) ionode_subtest(&fd, name)
+#define subtest_f(...) ionode_subtest_f(&fd, __VA_ARGS__)
 
 /* mmap() expected to fail with @err. */
 #define mmap_expect_fail(len, flags, mfd, off, err) do { \

@@ -264,3 +264,10 @@ bool same_inode(int fd1, int fd2)
 	igt_assert(fstat(fd2, &b) == 0);
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
+
+void ionode_fresh_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = igt_ionode_open();
+}

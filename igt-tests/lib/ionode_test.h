@@ -120,4 +120,27 @@ void __check_zero(const char *file, int line, const char *func,
 /** same_file - do two fds refer to the same open file's inode (dma-buf)? */
 bool same_inode(int fd1, int fd2);
 
+/**
+ * ionode_fresh_fd() - close *@fd if open and open ionode again into it
+ * @fd: the test's DRM fd.
+ *
+ * Closing the previous fd releases whatever handles a failed subtest left
+ * behind, so one failure does not cascade into the next subtests through
+ * leaked buffers.
+ */
+void ionode_fresh_fd(int *fd);
+
+/**
+ * ionode_subtest() - igt_subtest() that starts on a fresh ionode fd
+ * @fdp: pointer to the test's DRM fd.
+ * @name: subtest name.
+ */
+#define ionode_subtest(fdp, name) \
+	igt_subtest(name) \
+		for (int __once = (ionode_fresh_fd(fdp), 1); __once; __once = 0)
+/* ionode_subtest_f() - ionode_subtest() with a printf-style name */
+#define ionode_subtest_f(fdp, ...) \
+	igt_subtest_f(__VA_ARGS__) \
+		for (int __once = (ionode_fresh_fd(fdp), 1); __once; __once = 0)
+
 #endif /* IONODE_TEST_H */

@@ -169,7 +169,7 @@ build() {
 	rm -f "$dir/complete"
 	unpack_source "$dir"
 	configure "$dir"
-	log "building with -j$(nproc) (log on stderr)"
+	log "building with -j$(nproc) under nice -n 10"
 	"${mk[@]}" -j"$(nproc)" >&2
 	rm -rf "$dir/modroot"
 	"${mk[@]}" modules_install INSTALL_MOD_PATH="$dir/modroot" INSTALL_MOD_STRIP=1 >&2
