@@ -17,8 +17,9 @@
  * 32-bit mask, misaligned) and accepts the ones that meet it; EXPBUF'd
  * device buffers are ionode buffers that ionode accounts to its "kernel"
  * client; vivid captures into ionode buffers the same bytes as into its
- * own; and whatever order the fds, handles and mappings go away in, every
- * byte goes back to the heaps.
+ * own; whatever order the fds, handles and mappings go away in, every
+ * byte goes back to the heaps; and v4l2-compliance -s passes without a
+ * warning on the device, streaming MMAP and (vivid exporting) DMABUF.
  *
  * A carveout above 4 GiB (for dma32-rejects-unreachable) needs a guest
  * with RAM there, e.g. VM_MEM=6G tools/vm/vm-run
@@ -1266,6 +1267,54 @@ static void test_close_any_order(bool mmap_side)
 	igt_assert_eq(perms, 24);
 }
 
+/* ---- v4l2-compliance ------------------------------------------------------- */
+
+/*
+ * v4l2-compliance -s on the unconstrained instance, streaming MMAP and
+ * (with vivid as exporter) DMABUF: no failure, no warning.
+ */
+static void test_v4l2_compliance(void)
+{
+	char node[64], vivid[64], cmd[256], line[1024];
+	unsigned int total = 0, ok = 0, failed = 1, warnings = 1;
+	bool have_total = false;
+	FILE *p;
+	int status;
+
+	igt_require_f(access("/usr/bin/v4l2-compliance", X_OK) == 0,
+		      "v4l2-compliance is not installed (v4l-utils)\n");
+	igt_require(find_video("ionode_v4l2", DEV_PLAIN, V4L2_CAP_VIDEO_M2M,
+			       node, sizeof(node)));
+	if (!find_video("vivid", NULL, V4L2_CAP_VIDEO_CAPTURE, vivid,
+			sizeof(vivid)))
+		vivid[0] = 0;
+	snprintf(cmd, sizeof(cmd), "v4l2-compliance -d %s -s%s%s 2>&1", node,
+		 vivid[0] ? " -e " : "", vivid);
+	igt_info("%s\n", cmd);
+
+	p = popen(cmd, "r");
+	igt_assert(p);
+	while (fgets(line, sizeof(line), p)) {
+		char *l = strrchr(line, '\r') ? strrchr(line, '\r') + 1 : line;
+
+		if (strstr(l, "fail:") || strstr(l, "warn:"))
+			igt_info("%s", l);
+		if (!strncmp(l, "Total for ", 10)) {
+			char *t = strchr(l, ':');
+
+			have_total = t && sscanf(t, ": %u, Succeeded: %u, Failed: %u, Warnings: %u",
+						 &total, &ok, &failed, &warnings) == 4;
+			igt_info("%s", l);
+		}
+	}
+	status = pclose(p);
+	igt_assert_f(have_total, "no summary from v4l2-compliance (status %d)\n",
+		     status);
+	igt_assert_eq(failed, 0);
+	igt_assert_eq(warnings, 0);
+	igt_assert_eq(ok, total);
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 igt_main
@@ -1328,6 +1377,8 @@ igt_main
 		test_close_any_order(true);
 	subtest("close-any-order-dmabuf")
 		test_close_any_order(false);
+	subtest("v4l2-compliance")
+		test_v4l2_compliance();
 
 	igt_fixture {
 		release_all();

@@ -91,6 +91,9 @@ enum { IONODE_M2M_OUT, IONODE_M2M_CAP };
  * @ycbcr_enc: see @colorspace.
  * @quant: see @colorspace.
  * @job_lock: protects the ready lists and streaming flags.
+ * @done_lock: held while a frame's two buffers are returned to vb2, and
+ *	by poll() while it looks at the queues' done lists, so that both
+ *	buffers of a frame become visible at once.
  * @work: processes one frame on &ionode_m2m_dev.wq.
  */
 struct ionode_m2m_ctx {
@@ -104,6 +107,7 @@ struct ionode_m2m_ctx {
 	u32 ycbcr_enc;
 	u32 quant;
 	spinlock_t job_lock; /* ready lists, streaming flags */
+	struct mutex done_lock; /* completing a frame vs poll() */
 	struct work_struct work;
 };
 
@@ -123,6 +127,7 @@ void ionode_m2m_dev_unregister(struct ionode_m2m_dev *mdev);
 
 /* ionode_m2m_job.c */
 void ionode_m2m_job_init(struct ionode_m2m_ctx *ctx);
+void ionode_m2m_job_fini(struct ionode_m2m_ctx *ctx);
 void ionode_m2m_job_queue(struct ionode_m2m_ctx *ctx,
 			  struct vb2_v4l2_buffer *vbuf);
 void ionode_m2m_job_start(struct ionode_m2m_ctx *ctx, struct vb2_queue *q);

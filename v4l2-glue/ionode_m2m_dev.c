@@ -481,6 +481,7 @@ static int ionode_m2m_open(struct file *file)
 		ret = ionode_m2m_queue_init(ctx, &ctx->cap_q,
 					    V4L2_BUF_TYPE_VIDEO_CAPTURE);
 	if (ret) {
+		ionode_m2m_job_fini(ctx);
 		v4l2_fh_exit(&ctx->fh);
 		kfree(ctx);
 		return ret;
@@ -498,7 +499,7 @@ static int ionode_m2m_release(struct file *file)
 	vb2_queue_release(&ctx->out_q);
 	vb2_queue_release(&ctx->cap_q);
 	mutex_unlock(&mdev->lock);
-	cancel_work_sync(&ctx->work);
+	ionode_m2m_job_fini(ctx);
 
 	v4l2_fh_del(&ctx->fh);
 	v4l2_fh_exit(&ctx->fh);
@@ -525,6 +526,7 @@ static __poll_t ionode_m2m_poll(struct file *file, poll_table *wait)
 		     list_empty(&dst->queued_list)))
 			return EPOLLERR;
 
+		mutex_lock(&ctx->done_lock);
 		spin_lock_irqsave(&src->done_lock, flags);
 		if (!list_empty(&src->done_list))
 			rc |= EPOLLOUT | EPOLLWRNORM;
@@ -534,6 +536,7 @@ static __poll_t ionode_m2m_poll(struct file *file, poll_table *wait)
 		if (!list_empty(&dst->done_list))
 			rc |= EPOLLIN | EPOLLRDNORM;
 		spin_unlock_irqrestore(&dst->done_lock, flags);
+		mutex_unlock(&ctx->done_lock);
 	}
 
 	poll_wait(file, &ctx->fh.wait, wait);

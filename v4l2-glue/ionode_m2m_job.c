@@ -148,8 +148,15 @@ static void job_work(struct work_struct *work)
 	src->vb.sequence = out->sequence++;
 	dst->vb.sequence = cap->sequence++;
 	job_copy_metadata(&src->vb, &dst->vb);
-	vb2_buffer_done(&src->vb.vb2_buf, state);
+	/*
+	 * Both at once as poll() sees it: a poller never finds the OUTPUT
+	 * buffer done without the frame made from it (v4l2-compliance
+	 * relies on it), nor the other way round.
+	 */
+	mutex_lock(&ctx->done_lock);
 	vb2_buffer_done(&dst->vb.vb2_buf, state);
+	vb2_buffer_done(&src->vb.vb2_buf, state);
+	mutex_unlock(&ctx->done_lock);
 
 	job_try_schedule(ctx);
 }
@@ -157,13 +164,26 @@ static void job_work(struct work_struct *work)
 /**
  * ionode_m2m_job_init - set up the job state of a new context
  * @ctx: the context
+ *
+ * Undone by ionode_m2m_job_fini().
  */
 void ionode_m2m_job_init(struct ionode_m2m_ctx *ctx)
 {
 	spin_lock_init(&ctx->job_lock);
+	mutex_init(&ctx->done_lock);
 	INIT_LIST_HEAD(&ctx->q_data[IONODE_M2M_OUT].ready);
 	INIT_LIST_HEAD(&ctx->q_data[IONODE_M2M_CAP].ready);
 	INIT_WORK(&ctx->work, job_work);
+}
+
+/**
+ * ionode_m2m_job_fini - tear down the job state of a context
+ * @ctx: the context, whose queues are released
+ */
+void ionode_m2m_job_fini(struct ionode_m2m_ctx *ctx)
+{
+	cancel_work_sync(&ctx->work);
+	mutex_destroy(&ctx->done_lock);
 }
 
 /**
