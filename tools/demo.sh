@@ -8,3 +8,4 @@ echo "== The heaps this ionode offers (tools/ionodectl heaps) =="
 tools/ionodectl heaps
 echo
 tools/ionode_demo
+tools/ionode_pipeline
