@@ -104,10 +104,19 @@ static long long injected(void)
 	return n;
 }
 
-/* Turns injection on or off for the current process only. */
+/*
+ * Turns injection on or off for the current process only. The file stays
+ * open: opening it while armed would itself allocate, fail with ENOMEM and
+ * leave the process armed. Writing to it allocates nothing.
+ */
 static void arm(bool on)
 {
-	igt_assert_eq(write_file("/proc/self/make-it-fail", on ? "1" : "0"), 0);
+	static int make_it_fail = -1;
+
+	if (make_it_fail < 0)
+		make_it_fail = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	igt_assert(make_it_fail >= 0);
+	igt_assert_eq(write(make_it_fail, on ? "1" : "0", 1), 1);
 }
 
 static void fault_setup(void)
