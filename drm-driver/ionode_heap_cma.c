@@ -78,6 +78,12 @@ static int cma_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
 	mutex_unlock(&cma->lock);
 	if (!buf->page)
 		goto err_free;
+	/* dma_alloc_pages() maps for the device: check it like any mapping. */
+	if (dma_mapping_error(cma->dev, buf->dma)) {
+		dma_free_pages(cma->dev, buf->size, buf->page, buf->dma,
+			       DMA_BIDIRECTIONAL);
+		goto err_free;
+	}
 
 	for (i = 0; i < npages; i++)
 		bo->pages[i] = nth_page(buf->page, i);
