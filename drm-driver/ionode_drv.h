@@ -36,7 +36,9 @@ struct seq_file;
  *	to @align bytes. Page-based heaps fill @bo->pages; the memory must be
  *	zeroed. Return -ENOMEM when the heap is exhausted (the caller then
  *	falls back to the next heap), another errno for any other failure.
- *	Heaps without struct pages set @bo->paddr instead (contiguous only).
+ *	Heaps without struct pages set @bo->paddr instead (contiguous only)
+ *	and @bo->kaddr, a kernel mapping of the zeroed range in the caching
+ *	mode @bo->flags asks for, kept until @release.
  * @release: give @bo's memory back; undoes @allocate.
  * @query: optional; report the heap's total and free bytes.
  * @destroy: free the heap itself when the driver goes away; without it the
@@ -164,6 +166,10 @@ static inline struct ionode_device *to_ionode_dev(struct drm_device *drm)
  *	memory has struct pages.
  * @paddr: physical start of the backing memory when @pages is NULL: a
  *	contiguous range that may have no struct page (a carveout).
+ * @kaddr: kernel mapping of @paddr that the heap keeps for the buffer's
+ *	lifetime, write-back for IONODE_BO_CACHED, else write-combined. It
+ *	also holds the range's PAT memtype, which every user mapping of the
+ *	buffer then gets.
  * @heap_priv: the heap's own data about the buffer.
  * @import_sgt: the importer-side mapping of an imported buffer.
  * @lock: protects @attachments, @vmap_count and @vaddr.
@@ -179,6 +185,7 @@ struct ionode_bo {
 	bool contiguous;
 	struct page **pages;
 	phys_addr_t paddr;
+	void *kaddr;
 	void *heap_priv;
 	struct sg_table *import_sgt;
 

@@ -43,6 +43,7 @@ static vm_fault_t ionode_gem_fault(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	struct drm_gem_object *obj = vma->vm_private_data;
 	struct ionode_bo *bo = to_ionode_bo(obj);
+	unsigned long pfn;
 	pgoff_t pgoff;
 
 	/* Both mmap paths put the object's fake offset in vm_pgoff. */
@@ -50,7 +51,16 @@ static vm_fault_t ionode_gem_fault(struct vm_fault *vmf)
 	if (pgoff >= ionode_bo_npages(bo))
 		return VM_FAULT_SIGBUS;
 
-	return vmf_insert_pfn(vma, vmf->address, page_to_pfn(bo->pages[pgoff]));
+	/*
+	 * The caching mode of the PTE comes from the page's (or, without
+	 * struct pages, the range's) PAT memtype, which the heap set to match
+	 * vm_page_prot when it allocated the buffer.
+	 */
+	if (bo->pages)
+		pfn = page_to_pfn(bo->pages[pgoff]);
+	else
+		pfn = PHYS_PFN(bo->paddr) + pgoff;
+	return vmf_insert_pfn(vma, vmf->address, pfn);
 }
 
 static const struct vm_operations_struct ionode_gem_vm_ops = {
@@ -83,19 +93,15 @@ static int ionode_gem_mmap(struct drm_gem_object *obj,
 	if (is_cow_mapping(vma->vm_flags))
 		return -EINVAL;
 
+	/*
+	 * Every buffer is mapped page by page at fault time, memory without
+	 * struct pages too: remap_pfn_range() would map it whole up front, but
+	 * in 6.1 its error path (a page table allocation failing) warns in
+	 * PAT's untrack_pfn().
+	 */
 	vma->vm_flags |= VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_page_prot = ionode_bo_pgprot(bo, vm_get_page_prot(vma->vm_flags));
-	if (bo->pages)
-		return 0;	/* ionode_gem_fault() fills it in */
-
-	/*
-	 * Memory without struct pages is mapped whole, so that PAT reserves
-	 * the caching mode of the range for as long as the mapping lives.
-	 */
-	return remap_pfn_range(vma, vma->vm_start,
-			       PHYS_PFN(bo->paddr) + vma->vm_pgoff -
-			       drm_vma_node_start(&obj->vma_node),
-			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+	return 0;	/* ionode_gem_fault() fills it in */
 }
 
 static int ionode_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
@@ -112,9 +118,7 @@ static int ionode_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
 			bo->vaddr = vmap(bo->pages, ionode_bo_npages(bo), VM_MAP,
 					 ionode_bo_pgprot(bo, PAGE_KERNEL));
 		else
-			bo->vaddr = memremap(bo->paddr, obj->size,
-					     (bo->flags & IONODE_BO_CACHED) ?
-					     MEMREMAP_WB : MEMREMAP_WC);
+			bo->vaddr = bo->kaddr;	/* the heap's, lifelong */
 		if (!bo->vaddr) {
 			ret = -ENOMEM;
 			goto out;
@@ -140,8 +144,6 @@ static void ionode_gem_vunmap(struct drm_gem_object *obj, struct iosys_map *map)
 	if (!WARN_ON(!bo->vmap_count) && !--bo->vmap_count) {
 		if (bo->pages)
 			vunmap(bo->vaddr);
-		else
-			memunmap(bo->vaddr);
 		bo->vaddr = NULL;
 	}
 	mutex_unlock(&bo->lock);

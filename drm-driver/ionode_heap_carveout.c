@@ -6,8 +6,10 @@
  * carveoutN, managed with the kernel's genalloc.
  *
  * A reserved range usually has no struct page, so carveout buffers are
- * described by their physical address only: CPU mappings use
- * remap_pfn_range() and memremap(), importers get dma_map_resource().
+ * described by their physical address only: each buffer keeps a memremap()
+ * of its range in its caching mode, which also reserves that mode (PAT) for
+ * user mappings, inserted page by page at fault time; importers get
+ * dma_map_resource().
  */
 #include <linux/genalloc.h>
 #include <linux/io.h>
@@ -46,25 +48,6 @@ static struct carveout_heap *to_carveout(struct ionode_heap *heap)
 	return container_of(heap, struct carveout_heap, heap);
 }
 
-/*
- * Zero through a write-back mapping, then write the lines back and drop
- * them, so that no dirty line can later land on top of what a
- * write-combined user of the same range writes.
- */
-static int carveout_zero(phys_addr_t addr, size_t size)
-{
-	void *vaddr = memremap(addr, size, MEMREMAP_WB);
-
-	if (!vaddr)
-		return -ENOMEM;
-	memset(vaddr, 0, size);
-#ifdef CONFIG_X86
-	clflush_cache_range(vaddr, size);
-#endif
-	memunmap(vaddr);
-	return 0;
-}
-
 /**
  * ionode_carveout_range_alloc - carve a range out of a carveout's pool
  * @pool: the carveout's genalloc pool, page granular
@@ -89,19 +72,24 @@ static int carveout_heap_allocate(struct ionode_heap *heap,
 {
 	struct carveout_heap *co = to_carveout(heap);
 	unsigned long addr;
-	int ret;
+	void *vaddr;
 
 	addr = ionode_carveout_range_alloc(co->pool, bo->base.size, align);
 	if (!addr)
 		return -ENOMEM;
 
-	ret = carveout_zero(addr, bo->base.size);
-	if (ret) {
+	/* Write-back or write-combined: the PAT memtype of the range too. */
+	vaddr = memremap(addr, bo->base.size,
+			 (bo->flags & IONODE_BO_CACHED) ? MEMREMAP_WB :
+			 MEMREMAP_WC);
+	if (!vaddr) {
 		gen_pool_free(co->pool, addr, bo->base.size);
-		return ret;
+		return -ENOMEM;
 	}
+	memset(vaddr, 0, bo->base.size);
 
 	bo->paddr = addr;
+	bo->kaddr = vaddr;
 	bo->contiguous = true;
 	return 0;
 }
@@ -109,6 +97,17 @@ static int carveout_heap_allocate(struct ionode_heap *heap,
 static void carveout_heap_release(struct ionode_heap *heap,
 				  struct ionode_bo *bo)
 {
+#ifdef CONFIG_X86
+	/*
+	 * Write back and drop the buffer's cached lines, so that none can
+	 * later land on top of what a write-combined user of the same range
+	 * writes.
+	 */
+	if (bo->flags & IONODE_BO_CACHED)
+		clflush_cache_range(bo->kaddr, bo->base.size);
+#endif
+	memunmap(bo->kaddr);
+	bo->kaddr = NULL;
 	gen_pool_free(to_carveout(heap)->pool, bo->paddr, bo->base.size);
 	bo->paddr = 0;
 }

@@ -313,15 +313,6 @@ static void step(void)
 		if (ret)
 			break;
 		if (p == MAP_FAILED) {
-			/*
-			 * Carveouts are mapped with remap_pfn_range(), which in
-			 * Linux 6.1 turns any error of PAT's track_pfn_remap()
-			 * (a failed allocation of its memtype entry among them)
-			 * into -EINVAL. That is the core's errno, not ionode's.
-			 */
-			if (errno == EINVAL &&
-			    heap->type == IONODE_HEAP_TYPE_CARVEOUT)
-				break;
 			check_errno("mmap", -1, errno);
 			break;
 		}
