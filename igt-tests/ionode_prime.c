@@ -91,12 +91,8 @@ static int open_vgem(void)
 {
 	int v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
 
-	if (v < 0 && geteuid() == 0) {
-		int ret = system("modprobe -q vgem 2>/dev/null");
-
-		igt_debug("modprobe vgem: %d\n", ret);
+	if (v < 0 && igt_modprobe("vgem"))
 		v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
-	}
 	return v;
 }
 

@@ -42,6 +42,8 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include "igt_track.h"
+#include "igt_v4l2.h"
 #include "ionode_test.h"
 
 #define RW		(PROT_READ | PROT_WRITE)
@@ -60,84 +62,16 @@
 #define DEV_ALIGN	"ionode-m2m-align1m"
 #define ALIGN_BYTES	MiB
 
-/* DQBUF waits at most this long (TCG guests are slow). */
-#define TIMEOUT_MS	20000
-
-/* ---- resources, released at the start of every subtest ------------------ */
-
-#define MAX_FDS		256
-#define MAX_MAPS	256
-
-static int fds[MAX_FDS];
-static int n_fds;
-static struct {
-	void *ptr;
-	size_t len;
-} maps[MAX_MAPS];
-static int n_maps;
+/* ---- state, released at the start of every subtest --------------------- */
 
 static int ion = -1;		/* this subtest's ionode render node */
 static struct ionode_heaps heaps;
 static size_t page;
 
-static int track_fd(int fd)
-{
-	igt_assert_f(fd >= 0, "open failed: %s\n", igt_errno_name(errno));
-	igt_assert(n_fds < MAX_FDS);
-	fds[n_fds++] = fd;
-	return fd;
-}
-
-static void close_fd(int fd)
-{
-	int i;
-
-	for (i = 0; i < n_fds; i++) {
-		if (fds[i] == fd) {
-			fds[i] = fds[--n_fds];
-			break;
-		}
-	}
-	igt_assert_eq(close(fd), 0);
-}
-
-static void *track_map(void *ptr, size_t len)
-{
-	igt_assert(n_maps < MAX_MAPS);
-	maps[n_maps].ptr = ptr;
-	maps[n_maps].len = len;
-	n_maps++;
-	return ptr;
-}
-
-static void unmap(void *ptr)
-{
-	int i;
-
-	for (i = 0; i < n_maps; i++) {
-		if (maps[i].ptr == ptr) {
-			igt_assert_eq(munmap(ptr, maps[i].len), 0);
-			maps[i] = maps[--n_maps];
-			return;
-		}
-	}
-	igt_assert_f(0, "unmap of an untracked mapping\n");
-}
-
-static void release_all(void)
-{
-	while (n_maps) {
-		n_maps--;
-		munmap(maps[n_maps].ptr, maps[n_maps].len);
-	}
-	while (n_fds)
-		close(fds[--n_fds]);
-	ion = -1;
-}
-
 static void fresh(void)
 {
 	release_all();
+	ion = -1;
 	ion = track_fd(igt_ionode_open());
 	ionode_put_heaps(&heaps);
 	ionode_get_heaps(ion, &heaps);
@@ -291,149 +225,6 @@ static int get_carveouts(struct carveout *co, int max)
 }
 
 /* ---- V4L2 ---------------------------------------------------------------- */
-
-/* Path of the first video node whose driver and card match (NULL: any). */
-static bool find_video(const char *driver, const char *card, uint32_t caps,
-		       char *path, size_t len)
-{
-	struct v4l2_capability cap;
-	int i, fd;
-
-	for (i = 0; i < 64; i++) {
-		snprintf(path, len, "/dev/video%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&cap, 0, sizeof(cap));
-		if (ioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 &&
-		    (!driver || !strcmp((char *)cap.driver, driver)) &&
-		    (!card || !strcmp((char *)cap.card, card)) &&
-		    (cap.device_caps & caps) == caps) {
-			close(fd);
-			return true;
-		}
-		close(fd);
-	}
-	return false;
-}
-
-static int open_video(const char *driver, const char *card, uint32_t caps)
-{
-	char path[64];
-
-	igt_require_f(find_video(driver, card, caps, path, sizeof(path)),
-		      "no video node %s/%s: are vivid and ionode_v4l2.ko loaded?\n",
-		      driver ? driver : "*", card ? card : "*");
-	return track_fd(open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC));
-}
-
-static uint32_t set_fmt(int fd, uint32_t type, uint32_t w, uint32_t h,
-			uint32_t fourcc)
-{
-	struct v4l2_format f = { .type = type };
-
-	f.fmt.pix.width = w;
-	f.fmt.pix.height = h;
-	f.fmt.pix.pixelformat = fourcc;
-	f.fmt.pix.field = V4L2_FIELD_NONE;
-	do_ioctl(fd, VIDIOC_S_FMT, &f);
-	igt_assert_eq(f.fmt.pix.width, w);
-	igt_assert_eq(f.fmt.pix.height, h);
-	igt_assert_eq_u32(f.fmt.pix.pixelformat, fourcc);
-	return f.fmt.pix.sizeimage;
-}
-
-static void reqbufs(int fd, uint32_t type, uint32_t memory, uint32_t count)
-{
-	struct v4l2_requestbuffers rb = {
-		.count = count, .type = type, .memory = memory,
-	};
-
-	do_ioctl(fd, VIDIOC_REQBUFS, &rb);
-	igt_assert_eq(rb.count, count);
-}
-
-static void stream(int fd, uint32_t type, bool on)
-{
-	int t = type;
-
-	do_ioctl(fd, on ? VIDIOC_STREAMON : VIDIOC_STREAMOFF, &t);
-}
-
-static struct v4l2_buffer v4l2_buf(uint32_t type, uint32_t memory,
-				   uint32_t index)
-{
-	struct v4l2_buffer b = {
-		.index = index, .type = type, .memory = memory,
-		.field = V4L2_FIELD_NONE,
-	};
-
-	return b;
-}
-
-/* QBUF a dma-buf; returns 0 or the errno. */
-static int qbuf_dmabuf(int fd, uint32_t type, uint32_t index, int dmabuf,
-		       uint32_t bytesused, uint64_t ts_us)
-{
-	struct v4l2_buffer b = v4l2_buf(type, V4L2_MEMORY_DMABUF, index);
-
-	b.m.fd = dmabuf;
-	b.bytesused = bytesused;
-	b.timestamp.tv_sec = ts_us / 1000000;
-	b.timestamp.tv_usec = ts_us % 1000000;
-	return igt_ioctl(fd, VIDIOC_QBUF, &b) ? errno : 0;
-}
-
-static void qbuf_mmap(int fd, uint32_t type, uint32_t index,
-		      uint32_t bytesused, uint64_t ts_us)
-{
-	struct v4l2_buffer b = v4l2_buf(type, V4L2_MEMORY_MMAP, index);
-
-	b.bytesused = bytesused;
-	b.timestamp.tv_sec = ts_us / 1000000;
-	b.timestamp.tv_usec = ts_us % 1000000;
-	do_ioctl(fd, VIDIOC_QBUF, &b);
-}
-
-static struct v4l2_buffer dqbuf(int fd, uint32_t type, uint32_t memory)
-{
-	struct v4l2_buffer b = v4l2_buf(type, memory, 0);
-	struct pollfd pfd = {
-		.fd = fd,
-		.events = V4L2_TYPE_IS_OUTPUT(type) ? POLLOUT : POLLIN,
-	};
-
-	igt_assert_f(poll(&pfd, 1, TIMEOUT_MS) == 1,
-		     "no buffer to dequeue within %d ms\n", TIMEOUT_MS);
-	do_ioctl(fd, VIDIOC_DQBUF, &b);
-	igt_assert_f(!(b.flags & V4L2_BUF_FLAG_ERROR),
-		     "buffer %u came back with V4L2_BUF_FLAG_ERROR\n", b.index);
-	return b;
-}
-
-/* mmap() of a device MMAP buffer. */
-static uint8_t *mmap_vbuf(int fd, uint32_t type, uint32_t index, size_t *len)
-{
-	struct v4l2_buffer b = v4l2_buf(type, V4L2_MEMORY_MMAP, index);
-	void *p;
-
-	do_ioctl(fd, VIDIOC_QUERYBUF, &b);
-	p = mmap(NULL, b.length, RW, MAP_SHARED, fd, b.m.offset);
-	igt_assert_f(p != MAP_FAILED, "mmap of buffer %u failed: %s\n", index,
-		     igt_errno_name(errno));
-	*len = b.length;
-	return track_map(p, b.length);
-}
-
-static int expbuf(int fd, uint32_t type, uint32_t index)
-{
-	struct v4l2_exportbuffer eb = {
-		.type = type, .index = index, .flags = O_RDWR | O_CLOEXEC,
-	};
-
-	do_ioctl(fd, VIDIOC_EXPBUF, &eb);
-	return track_fd(eb.fd);
-}
 
 /**
  * struct m2m - an open context of a test device instance

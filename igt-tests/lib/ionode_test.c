@@ -271,3 +271,19 @@ void ionode_fresh_fd(int *fd)
 		close(*fd);
 	*fd = igt_ionode_open();
 }
+
+bool igt_modprobe(const char *name)
+{
+	char path[128], cmd[160];
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	if (access(path, F_OK) == 0)
+		return true;
+	if (geteuid() != 0)
+		return false;
+	snprintf(cmd, sizeof(cmd), "modprobe -q %s 2>/dev/null", name);
+	ret = system(cmd);
+	igt_debug("modprobe %s: %d\n", name, ret);
+	return access(path, F_OK) == 0;
+}

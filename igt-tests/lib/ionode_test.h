@@ -143,4 +143,14 @@ void ionode_fresh_fd(int *fd);
 	igt_subtest_f(__VA_ARGS__) \
 		for (int __once = (ionode_fresh_fd(fdp), 1); __once; __once = 0)
 
+/**
+ * igt_modprobe() - load the kernel module @name unless it is loaded
+ * @name: module name as in /sys/module ("vkms", "vim2m").
+ *
+ * Only root loads modules; others just look.
+ *
+ * Return: whether the module is loaded afterwards.
+ */
+bool igt_modprobe(const char *name);
+
 #endif /* IONODE_TEST_H */

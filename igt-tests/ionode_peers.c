@@ -1,0 +1,703 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ionode_peers - ionode buffers with the kernel's upstream dma-buf peers.
+ *
+ * The peers are upstream drivers that import or export dma-bufs and are
+ * not ionode's own test devices:
+ *
+ *  - vkms (importer, KMS): an ionode buffer is scanned out by vkms' primary
+ *    plane and another ionode buffer receives the composed frame through
+ *    vkms' writeback connector. vkms imports both through drm_gem_shmem
+ *    (dma_buf_attach + map_attachment on its own device, whose DMA segment
+ *    limit ionode must honour, then dma_buf_vmap for the CPU composer).
+ *    The writeback buffer must hold the source's pixels with X = 0xff.
+ *  - vim2m (importer, V4L2 mem2mem on videobuf2-vmalloc): ionode buffers
+ *    queued as V4L2_MEMORY_DMABUF on both queues, horizontal flip on; the
+ *    CAPTURE frame must be the OUTPUT frame mirrored pixel by pixel.
+ *  - dma-buf heaps (/dev/dma_heap/ *) and udmabuf (exporters): their
+ *    buffers imported into ionode, mapped through ionode's node and checked
+ *    byte for byte both ways; ionode charges them to no heap.
+ *
+ * Every buffer-backed subtest ends with every heap's used_bytes back where
+ * it started. The peers exist on the full debug kernel
+ * (make check KERNEL=full), where DMA-API debug also checks the mappings;
+ * Debian's stock kernel has none of them, and the subtests skip there.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
+#include <linux/videodev2.h>
+
+#include <drm_fourcc.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include "igt_track.h"
+#include "igt_v4l2.h"
+#include "ionode_test.h"
+
+#define RW		(PROT_READ | PROT_WRITE)
+#define MiB		(1024ull * 1024)
+
+/* The heaps every peer is tried with (those the kernel and VM have). */
+static const char *const heap_names[] = {
+	"system", "system-contig", "carveout0", "cma",
+};
+
+/* vim2m's frame: RGB24, inside its 640x480 maximum. */
+#define M2M_WIDTH	640
+#define M2M_HEIGHT	480
+#define M2M_BPP		3
+#define M2M_FRAMES	4
+
+/* How long the accounting may lag behind a peer's deferred dma-buf release. */
+#define RELEASE_WAIT_MS	5000
+
+static int ion = -1;
+static struct ionode_heaps heaps;
+
+static void fresh(void)
+{
+	release_all();
+	ion = track_fd(igt_ionode_open());
+	ionode_put_heaps(&heaps);
+	ionode_get_heaps(ion, &heaps);
+}
+
+#define subtest_f(...) \
+	igt_subtest_f(__VA_ARGS__) \
+		for (int __once = (fresh(), 1); __once; __once = 0)
+
+/* ---- ionode -------------------------------------------------------------- */
+
+/* Sum of used_bytes over every heap. */
+static uint64_t total_used(void)
+{
+	struct ionode_heaps now;
+	uint64_t used = 0;
+	uint32_t i;
+
+	ionode_get_heaps(ion, &now);
+	for (i = 0; i < now.count; i++)
+		used += now.info[i].used_bytes;
+	ionode_put_heaps(&now);
+	return used;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Assert that the heaps hold @baseline bytes again. A peer may drop its
+ * last dma-buf reference from a worker (fput is then deferred), so the
+ * accounting gets RELEASE_WAIT_MS to settle; it must settle exactly.
+ */
+static void assert_used_back(uint64_t baseline)
+{
+	uint64_t deadline = now_ms() + RELEASE_WAIT_MS, used;
+
+	while ((used = total_used()) != baseline && now_ms() < deadline)
+		usleep(10000);
+	igt_assert_f(used == baseline,
+		     "heaps hold %llu bytes, %llu before the subtest\n",
+		     (unsigned long long)used, (unsigned long long)baseline);
+}
+
+/**
+ * struct pbuf - an ionode buffer shared with a peer
+ * @handle: ionode handle.
+ * @dmabuf: its dma-buf (tracked fd).
+ * @ptr: CPU mapping of the dma-buf (tracked).
+ * @size: buffer size.
+ */
+struct pbuf {
+	uint32_t handle;
+	int dmabuf;
+	uint8_t *ptr;
+	size_t size;
+};
+
+/* Skip unless heap @name exists and can serve @count buffers of @size. */
+static const struct drm_ionode_heap_info *require_heap(const char *name,
+						       uint64_t size,
+						       unsigned int count)
+{
+	const struct drm_ionode_heap_info *h = ionode_heap(&heaps, name);
+
+	igt_require_f(h, "no heap %s here\n", name);
+	size = ionode_round_page(size);
+	igt_require_f(ionode_heap_usable(h, size) &&
+		      (h->free_bytes == IONODE_SIZE_UNKNOWN ||
+		       h->free_bytes >= count * size),
+		      "heap %s cannot serve %u x %llu bytes\n", name, count,
+		      (unsigned long long)size);
+	return h;
+}
+
+/* A cached buffer from heap @h, exported and mapped; zero-filled. */
+static struct pbuf pbuf_new(const struct drm_ionode_heap_info *h, size_t size)
+{
+	struct drm_ionode_create req = {
+		.size = size,
+		.heap_mask = 1ull << h->id,
+		.flags = IONODE_BO_CACHED,
+	};
+	struct pbuf b;
+
+	ionode_bo_create_ex(ion, &req);
+	igt_assert_eq(req.heap_id, h->id);
+	b.handle = req.handle;
+	b.size = req.size;
+	b.dmabuf = track_fd(ionode_bo_export(ion, b.handle));
+	b.ptr = track_map(dmabuf_mmap(b.dmabuf, b.size, 0, RW), b.size);
+	dmabuf_sync(b.dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	check_zero(b.ptr, b.size);
+	dmabuf_sync(b.dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	return b;
+}
+
+static void pbuf_fill(const struct pbuf *b, uint32_t seed)
+{
+	dmabuf_sync(b->dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	fill_pattern(b->ptr, b->size, seed, 0);
+	dmabuf_sync(b->dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+}
+
+static void pbuf_free(struct pbuf *b)
+{
+	unmap(b->ptr);
+	close_fd(b->dmabuf);
+	ionode_bo_close(ion, b->handle);
+}
+
+/* ---- vkms ---------------------------------------------------------------- */
+
+/**
+ * struct kms - the vkms pipe a subtest drives
+ * @fd: vkms' primary node (master).
+ * @crtc: its CRTC.
+ * @plane: the CRTC's primary plane.
+ * @conn: the "Virtual" connector.
+ * @wb: the writeback connector.
+ * @mode: @conn's preferred mode.
+ */
+struct kms {
+	int fd;
+	uint32_t crtc, plane, conn, wb;
+	drmModeModeInfo mode;
+};
+
+static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name)
+{
+	drmModeObjectPropertiesPtr props;
+	uint32_t id = 0, i;
+
+	props = drmModeObjectGetProperties(fd, obj, type);
+	igt_assert(props);
+	for (i = 0; i < props->count_props && !id; i++) {
+		drmModePropertyPtr p = drmModeGetProperty(fd, props->props[i]);
+
+		igt_assert(p);
+		if (!strcmp(p->name, name))
+			id = p->prop_id;
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	igt_assert_f(id, "object %u has no property %s\n", obj, name);
+	return id;
+}
+
+static uint64_t prop_value(int fd, uint32_t obj, uint32_t type,
+			   const char *name)
+{
+	drmModeObjectPropertiesPtr props;
+	uint32_t id = prop_id(fd, obj, type, name), i;
+	uint64_t v = 0;
+
+	props = drmModeObjectGetProperties(fd, obj, type);
+	igt_assert(props);
+	for (i = 0; i < props->count_props; i++)
+		if (props->props[i] == id)
+			v = props->prop_values[i];
+	drmModeFreeObjectProperties(props);
+	return v;
+}
+
+static void kms_open(struct kms *k)
+{
+	drmModeResPtr res;
+	drmModePlaneResPtr pres;
+	uint32_t i;
+
+	memset(k, 0, sizeof(*k));
+	igt_require_f(igt_modprobe("vkms"),
+		      "no vkms on this kernel (the full tier has it)\n");
+	k->fd = ionode_open_driver("vkms", DRM_NODE_PRIMARY);
+	igt_assert_f(k->fd >= 0, "vkms is loaded but has no card node: %s\n",
+		     igt_errno_name(-k->fd));
+	track_fd(k->fd);
+	do_ioctl(k->fd, DRM_IOCTL_SET_MASTER, NULL);
+	igt_assert_eq(drmSetClientCap(k->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1), 0);
+	igt_assert_eq(drmSetClientCap(k->fd, DRM_CLIENT_CAP_ATOMIC, 1), 0);
+	igt_require_f(drmSetClientCap(k->fd, DRM_CLIENT_CAP_WRITEBACK_CONNECTORS,
+				      1) == 0,
+		      "vkms without writeback (enable_writeback=0?)\n");
+
+	res = drmModeGetResources(k->fd);
+	igt_assert(res && res->count_crtcs >= 1);
+	k->crtc = res->crtcs[0];
+	for (i = 0; i < (uint32_t)res->count_connectors; i++) {
+		drmModeConnectorPtr c = drmModeGetConnector(k->fd,
+							    res->connectors[i]);
+		int m;
+
+		igt_assert(c);
+		if (c->connector_type == DRM_MODE_CONNECTOR_WRITEBACK) {
+			k->wb = c->connector_id;
+		} else if (c->connection == DRM_MODE_CONNECTED &&
+			   c->count_modes && !k->conn) {
+			k->conn = c->connector_id;
+			k->mode = c->modes[0];
+			for (m = 0; m < c->count_modes; m++) {
+				if (c->modes[m].type & DRM_MODE_TYPE_PREFERRED) {
+					k->mode = c->modes[m];
+					break;
+				}
+			}
+		}
+		drmModeFreeConnector(c);
+	}
+	drmModeFreeResources(res);
+	igt_require_f(k->wb, "vkms has no writeback connector\n");
+	igt_assert_f(k->conn, "vkms has no connected connector\n");
+
+	pres = drmModeGetPlaneResources(k->fd);
+	igt_assert(pres);
+	for (i = 0; i < pres->count_planes && !k->plane; i++) {
+		drmModePlanePtr p = drmModeGetPlane(k->fd, pres->planes[i]);
+
+		igt_assert(p);
+		if ((p->possible_crtcs & 1) &&
+		    prop_value(k->fd, p->plane_id, DRM_MODE_OBJECT_PLANE,
+			       "type") == DRM_PLANE_TYPE_PRIMARY)
+			k->plane = p->plane_id;
+		drmModeFreePlane(p);
+	}
+	drmModeFreePlaneResources(pres);
+	igt_assert_f(k->plane, "vkms has no primary plane for CRTC %u\n",
+		     k->crtc);
+}
+
+static void add(drmModeAtomicReqPtr req, int fd, uint32_t obj, uint32_t type,
+		const char *name, uint64_t value)
+{
+	igt_assert(drmModeAtomicAddProperty(req, obj,
+					    prop_id(fd, obj, type, name),
+					    value) > 0);
+}
+
+#define add_crtc(k, req, name, v) \
+	add(req, (k)->fd, (k)->crtc, DRM_MODE_OBJECT_CRTC, name, v)
+#define add_plane(k, req, name, v) \
+	add(req, (k)->fd, (k)->plane, DRM_MODE_OBJECT_PLANE, name, v)
+#define add_conn(k, req, conn, name, v) \
+	add(req, (k)->fd, conn, DRM_MODE_OBJECT_CONNECTOR, name, v)
+
+/* An ionode buffer as a vkms XRGB8888 framebuffer of the mode's size. */
+static uint32_t kms_fb(const struct kms *k, const struct pbuf *b,
+		       uint32_t *handle)
+{
+	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+	uint32_t fb;
+
+	igt_assert_eq(drmPrimeFDToHandle(k->fd, b->dmabuf, handle), 0);
+	handles[0] = *handle;
+	pitches[0] = k->mode.hdisplay * 4;
+	igt_assert_eq(drmModeAddFB2(k->fd, k->mode.hdisplay, k->mode.vdisplay,
+				    DRM_FORMAT_XRGB8888, handles, pitches,
+				    offsets, &fb, 0), 0);
+	return fb;
+}
+
+/*
+ * vkms scans out @src on its primary plane and writes the composed frame
+ * back into @dst; returns when the writeback fence signals.
+ */
+static void kms_writeback(const struct kms *k, uint32_t src_fb, uint32_t dst_fb)
+{
+	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
+	uint32_t w = k->mode.hdisplay, h = k->mode.vdisplay, blob;
+	int32_t fence = -1;
+	struct pollfd pfd;
+	int ret;
+
+	igt_assert(req);
+	igt_assert_eq(drmModeCreatePropertyBlob(k->fd, &k->mode,
+						sizeof(k->mode), &blob), 0);
+	add_crtc(k, req, "MODE_ID", blob);
+	add_crtc(k, req, "ACTIVE", 1);
+	add_conn(k, req, k->conn, "CRTC_ID", k->crtc);
+	add_plane(k, req, "FB_ID", src_fb);
+	add_plane(k, req, "CRTC_ID", k->crtc);
+	add_plane(k, req, "SRC_X", 0);
+	add_plane(k, req, "SRC_Y", 0);
+	add_plane(k, req, "SRC_W", (uint64_t)w << 16);
+	add_plane(k, req, "SRC_H", (uint64_t)h << 16);
+	add_plane(k, req, "CRTC_X", 0);
+	add_plane(k, req, "CRTC_Y", 0);
+	add_plane(k, req, "CRTC_W", w);
+	add_plane(k, req, "CRTC_H", h);
+	add_conn(k, req, k->wb, "CRTC_ID", k->crtc);
+	add_conn(k, req, k->wb, "WRITEBACK_FB_ID", dst_fb);
+	add_conn(k, req, k->wb, "WRITEBACK_OUT_FENCE_PTR",
+		 (uint64_t)(uintptr_t)&fence);
+	ret = drmModeAtomicCommit(k->fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET,
+				  NULL);
+	drmModeAtomicFree(req);
+	drmModeDestroyPropertyBlob(k->fd, blob);
+	igt_assert_f(ret == 0, "atomic commit failed: %s\n",
+		     igt_errno_name(errno));
+	igt_assert_f(fence >= 0, "no writeback fence\n");
+	track_fd(fence);
+	pfd.fd = fence;
+	pfd.events = POLLIN;
+	igt_assert_f(poll(&pfd, 1, V4L2_DQBUF_TIMEOUT_MS) == 1,
+		     "writeback fence not signalled within %d ms\n",
+		     V4L2_DQBUF_TIMEOUT_MS);
+	close_fd(fence);
+}
+
+/* Everything off: the pipe lets go of both framebuffers. */
+static void kms_off(const struct kms *k)
+{
+	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
+	int ret;
+
+	igt_assert(req);
+	add_plane(k, req, "FB_ID", 0);
+	add_plane(k, req, "CRTC_ID", 0);
+	add_conn(k, req, k->conn, "CRTC_ID", 0);
+	add_conn(k, req, k->wb, "CRTC_ID", 0);
+	add_crtc(k, req, "ACTIVE", 0);
+	add_crtc(k, req, "MODE_ID", 0);
+	ret = drmModeAtomicCommit(k->fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET,
+				  NULL);
+	drmModeAtomicFree(req);
+	igt_assert_f(ret == 0, "disabling commit failed: %s\n",
+		     igt_errno_name(errno));
+}
+
+/* @dst must be @src pixel for pixel, with the X byte set to 0xff. */
+static void check_writeback(const struct pbuf *src, const struct pbuf *dst,
+			    size_t bytes)
+{
+	const uint32_t *s = (const uint32_t *)src->ptr;
+	const uint32_t *d = (const uint32_t *)dst->ptr;
+	size_t i;
+
+	dmabuf_sync(src->dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	dmabuf_sync(dst->dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	for (i = 0; i < bytes / 4; i++) {
+		igt_assert_f(d[i] == (s[i] | 0xff000000u),
+			     "pixel %zu: 0x%08x written back, 0x%08x scanned out\n",
+			     i, d[i], s[i]);
+	}
+	dmabuf_sync(dst->dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	dmabuf_sync(src->dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+}
+
+static void test_vkms_writeback(const char *heap)
+{
+	const struct drm_ionode_heap_info *h;
+	uint32_t src_fb, dst_fb, src_h, dst_h;
+	struct pbuf src, dst;
+	uint64_t baseline;
+	size_t bytes;
+	struct kms k;
+
+	kms_open(&k);
+	bytes = (size_t)k.mode.hdisplay * k.mode.vdisplay * 4;
+	h = require_heap(heap, bytes, 2);
+	baseline = total_used();
+
+	src = pbuf_new(h, bytes);
+	dst = pbuf_new(h, bytes);
+	pbuf_fill(&src, 0x5ca1ab1e);
+	src_fb = kms_fb(&k, &src, &src_h);
+	dst_fb = kms_fb(&k, &dst, &dst_h);
+
+	kms_writeback(&k, src_fb, dst_fb);
+	check_writeback(&src, &dst, bytes);
+
+	/* Again with new contents: vkms reads the buffer, not a copy. */
+	pbuf_fill(&src, 0xc0ffee);
+	kms_writeback(&k, src_fb, dst_fb);
+	check_writeback(&src, &dst, bytes);
+
+	kms_off(&k);
+	igt_assert_eq(drmModeRmFB(k.fd, src_fb), 0);
+	igt_assert_eq(drmModeRmFB(k.fd, dst_fb), 0);
+	igt_assert_eq(drmCloseBufferHandle(k.fd, src_h), 0);
+	igt_assert_eq(drmCloseBufferHandle(k.fd, dst_h), 0);
+	pbuf_free(&src);
+	pbuf_free(&dst);
+	assert_used_back(baseline);
+}
+
+/* ---- vim2m --------------------------------------------------------------- */
+
+static void set_hflip(int fd, int on)
+{
+	struct v4l2_control c = { .id = V4L2_CID_HFLIP, .value = on };
+
+	do_ioctl(fd, VIDIOC_S_CTRL, &c);
+}
+
+/* @out must be @in with every line mirrored, pixel by pixel. */
+static void check_hflip(const struct pbuf *in, const struct pbuf *out)
+{
+	const size_t line = M2M_WIDTH * M2M_BPP;
+	uint32_t x, y;
+
+	dmabuf_sync(in->dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	dmabuf_sync(out->dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	for (y = 0; y < M2M_HEIGHT; y++) {
+		const uint8_t *i = in->ptr + y * line;
+		const uint8_t *o = out->ptr + y * line;
+
+		for (x = 0; x < M2M_WIDTH; x++) {
+			const uint8_t *ip = i + (M2M_WIDTH - 1 - x) * M2M_BPP;
+			const uint8_t *op = o + x * M2M_BPP;
+
+			igt_assert_f(!memcmp(ip, op, M2M_BPP),
+				     "line %u pixel %u: %02x%02x%02x, mirrored input %02x%02x%02x\n",
+				     y, x, op[0], op[1], op[2], ip[0], ip[1],
+				     ip[2]);
+		}
+	}
+	dmabuf_sync(out->dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	dmabuf_sync(in->dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+}
+
+static void test_vim2m_hflip(const char *heap)
+{
+	const uint32_t out_q = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+	const uint32_t cap_q = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	const struct drm_ionode_heap_info *h;
+	struct pbuf in[2], out[2];
+	uint64_t baseline;
+	uint32_t size, f, i;
+	char path[64];
+	int fd;
+
+	igt_require_f(igt_modprobe("vim2m"),
+		      "no vim2m on this kernel (the full tier has it)\n");
+	igt_assert_f(find_video("vim2m", NULL, V4L2_CAP_VIDEO_M2M, path,
+				sizeof(path)),
+		     "vim2m is loaded but has no video node\n");
+	fd = track_fd(open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC));
+	size = set_fmt(fd, out_q, M2M_WIDTH, M2M_HEIGHT, V4L2_PIX_FMT_RGB24);
+	igt_assert_eq(size, M2M_WIDTH * M2M_HEIGHT * M2M_BPP);
+	igt_assert_eq(set_fmt(fd, cap_q, M2M_WIDTH, M2M_HEIGHT,
+			      V4L2_PIX_FMT_RGB24), size);
+	set_hflip(fd, 1);
+	h = require_heap(heap, size, 4);
+	baseline = total_used();
+
+	reqbufs(fd, out_q, V4L2_MEMORY_DMABUF, 2);
+	reqbufs(fd, cap_q, V4L2_MEMORY_DMABUF, 2);
+	for (i = 0; i < 2; i++) {
+		in[i] = pbuf_new(h, size);
+		out[i] = pbuf_new(h, size);
+	}
+	stream(fd, out_q, true);
+	stream(fd, cap_q, true);
+	for (f = 0; f < M2M_FRAMES; f++) {
+		struct v4l2_buffer ob, cb;
+
+		i = f % 2;
+		pbuf_fill(&in[i], 0x1000 + f);
+		igt_assert_eq(qbuf_dmabuf(fd, out_q, i, in[i].dmabuf, size,
+					  f + 1), 0);
+		igt_assert_eq(qbuf_dmabuf(fd, cap_q, i, out[i].dmabuf, 0,
+					  0), 0);
+		ob = dqbuf(fd, out_q, V4L2_MEMORY_DMABUF);
+		cb = dqbuf(fd, cap_q, V4L2_MEMORY_DMABUF);
+		igt_assert_eq(ob.index, i);
+		igt_assert_eq(cb.index, i);
+		igt_assert_eq(cb.bytesused, size);
+		igt_assert_eq(cb.timestamp.tv_usec, f + 1);
+		check_hflip(&in[i], &out[i]);
+	}
+	stream(fd, out_q, false);
+	stream(fd, cap_q, false);
+	reqbufs(fd, out_q, V4L2_MEMORY_DMABUF, 0);
+	reqbufs(fd, cap_q, V4L2_MEMORY_DMABUF, 0);
+	close_fd(fd);
+	for (i = 0; i < 2; i++) {
+		pbuf_free(&in[i]);
+		pbuf_free(&out[i]);
+	}
+	assert_used_back(baseline);
+}
+
+/* ---- foreign exporters: dma-buf heaps, udmabuf --------------------------- */
+
+/*
+ * Import the foreign dma-buf @dmabuf (@size bytes, mapped at @theirs) into
+ * ionode and check both directions byte for byte through ionode's own
+ * mapping; ionode must account it as imported, to no heap.
+ */
+static void check_import(int dmabuf, uint8_t *theirs, size_t size,
+			 uint32_t seed)
+{
+	struct drm_ionode_bo_info info;
+	uint64_t baseline = total_used();
+	uint32_t handle;
+	uint8_t *ours;
+	int again;
+
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	fill_pattern(theirs, size, seed, 0);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+
+	handle = ionode_bo_import(ion, dmabuf);
+	info = ionode_bo_info_get(ion, handle);
+	igt_assert(info.attrs & IONODE_ATTR_IMPORTED);
+	igt_assert_eq_u64(info.size, size);
+	igt_assert_eq_u64(total_used(), baseline);
+
+	/* Read theirs through ionode, write ours back through ionode. */
+	ours = track_map(ionode_bo_mmap(ion, handle, size, RW), size);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	check_pattern(ours, size, seed, 0);
+	fill_pattern(ours, size, ~seed, 0);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	check_pattern(theirs, size, ~seed, 0);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+
+	/* Exporting an import hands back the same dma-buf. */
+	again = track_fd(ionode_bo_export(ion, handle));
+	igt_assert(same_inode(again, dmabuf));
+	close_fd(again);
+
+	unmap(ours);
+	ionode_bo_close(ion, handle);
+	igt_assert_eq_u64(total_used(), baseline);
+}
+
+static void test_dma_heap_import(void)
+{
+	const size_t size = 1 * MiB + 3 * ionode_page_size();
+	unsigned int tried = 0;
+	struct dirent *de;
+	DIR *dir = opendir("/dev/dma_heap");
+
+	igt_require_f(dir, "no /dev/dma_heap on this kernel (the full tier has it)\n");
+	while ((de = readdir(dir))) {
+		struct dma_heap_allocation_data alloc = {
+			.len = size,
+			.fd_flags = O_RDWR | O_CLOEXEC,
+		};
+		char path[300];
+		uint8_t *theirs;
+		int heap;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/dev/dma_heap/%s", de->d_name);
+		heap = track_fd(open(path, O_RDONLY | O_CLOEXEC));
+		do_ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &alloc);
+		track_fd(alloc.fd);
+		igt_info("dma-heap %s: %zu bytes\n", de->d_name, size);
+		theirs = track_map(dmabuf_mmap(alloc.fd, size, 0, RW), size);
+		check_import(alloc.fd, theirs, size, 0xd4a0 + tried);
+		unmap(theirs);
+		close_fd(alloc.fd);
+		close_fd(heap);
+		tried++;
+	}
+	closedir(dir);
+	igt_require_f(tried, "/dev/dma_heap lists no heap\n");
+}
+
+static void test_udmabuf_import(void)
+{
+	const size_t size = 2 * MiB + 5 * ionode_page_size();
+	struct udmabuf_create create = { .flags = UDMABUF_FLAGS_CLOEXEC };
+	uint8_t *theirs;
+	int dev, memfd, dmabuf;
+
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0 && igt_modprobe("udmabuf"))
+		dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	igt_require_f(dev >= 0, "no /dev/udmabuf on this kernel (the full tier has it)\n");
+	track_fd(dev);
+	memfd = track_fd(memfd_create("ionode-peers", MFD_ALLOW_SEALING));
+	igt_assert_eq(ftruncate(memfd, size), 0);
+	igt_assert_eq(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	create.memfd = memfd;
+	create.size = size;
+	dmabuf = ioctl(dev, UDMABUF_CREATE, &create);
+	igt_assert_f(dmabuf >= 0, "UDMABUF_CREATE: %s\n", igt_errno_name(errno));
+	track_fd(dmabuf);
+
+	/* The memfd's own mapping is the exporter's side here. */
+	theirs = mmap(NULL, size, RW, MAP_SHARED, memfd, 0);
+	igt_assert_f(theirs != MAP_FAILED, "mmap of the memfd: %s\n",
+		     igt_errno_name(errno));
+	track_map(theirs, size);
+	check_import(dmabuf, theirs, size, 0x0dab);
+	unmap(theirs);
+	close_fd(dmabuf);
+	close_fd(memfd);
+	close_fd(dev);
+}
+
+/*
+ * One heap's subtest, in a function of its own so that no loop counter
+ * lives across the harness' setjmp.
+ */
+static void heap_subtests(const char *peer, void (*test)(const char *),
+			  const char *heap)
+{
+	subtest_f("%s-%s", peer, heap)
+		test(heap);
+}
+
+igt_main
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(heap_names) / sizeof(heap_names[0]); i++)
+		heap_subtests("vkms-writeback", test_vkms_writeback,
+			      heap_names[i]);
+	for (i = 0; i < sizeof(heap_names) / sizeof(heap_names[0]); i++)
+		heap_subtests("vim2m-hflip", test_vim2m_hflip, heap_names[i]);
+	subtest_f("dma-heap-import")
+		test_dma_heap_import();
+	subtest_f("udmabuf-import")
+		test_udmabuf_import();
+
+	igt_fixture {
+		release_all();
+		ionode_put_heaps(&heaps);
+	}
+}
