@@ -215,6 +215,14 @@ static void ionode_dmabuf_unmap(struct dma_buf_attachment *attach,
 	mutex_unlock(&bo->lock);
 }
 
+/*
+ * Each mapped attachment is synced in the direction it was mapped with, not
+ * in @dir (the CPU's): the DMA API wants the two to match, and the mapping's
+ * direction already says what is needed. Memory a device only read
+ * (DMA_TO_DEVICE) needs nothing before the CPU looks at it, and needs the
+ * CPU's writes pushed out (or bounced) before the device reads it again;
+ * memory a device writes needs the opposite.
+ */
 static int ionode_dmabuf_begin_cpu_access(struct dma_buf *dma_buf,
 					  enum dma_data_direction dir)
 {
@@ -226,7 +234,7 @@ static int ionode_dmabuf_begin_cpu_access(struct dma_buf *dma_buf,
 		invalidate_kernel_vmap_range(bo->vaddr, bo->base.size);
 	list_for_each_entry(a, &bo->attachments, node)
 		if (a->mapped && bo->pages)
-			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
+			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, a->dir);
 	mutex_unlock(&bo->lock);
 	return 0;
 }
@@ -242,7 +250,7 @@ static int ionode_dmabuf_end_cpu_access(struct dma_buf *dma_buf,
 		flush_kernel_vmap_range(bo->vaddr, bo->base.size);
 	list_for_each_entry(a, &bo->attachments, node)
 		if (a->mapped && bo->pages)
-			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, a->dir);
 	mutex_unlock(&bo->lock);
 	return 0;
 }

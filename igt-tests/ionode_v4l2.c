@@ -385,6 +385,14 @@ static void stream_heaps(const char *card, const char *out_heap,
 	run_frames(&m, out, cap, NBUF, frames);
 	reqbufs(m.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, V4L2_MEMORY_DMABUF, 0);
 	reqbufs(m.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_MEMORY_DMABUF, 0);
+	/*
+	 * REQBUFS 0 unmapped them from the device: the last frame of each
+	 * CAPTURE buffer must have survived (a swiotlb bounce buffer copied
+	 * back at unmap would have overwritten it).
+	 */
+	for (i = 0; i < NBUF && i < frames; i++)
+		check_frame(&cap[i], m.size,
+			    frames - 1 - (frames - 1 - i) % NBUF);
 	close_fd(m.fd);
 }
 

@@ -445,6 +445,15 @@ static int ionode_m2m_queue_init(struct ionode_m2m_ctx *ctx,
 	q->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_COPY;
 	q->lock = &ctx->mdev->lock;
 	q->dev = ctx->mdev->dev;
+	/*
+	 * The device's engine is the CPU, which reads the OUTPUT buffer and
+	 * writes the CAPTURE buffer through their kernel mappings while they
+	 * are DMA-mapped. Mapped one way only, a bounced (swiotlb) CAPTURE
+	 * buffer would be copied back over those writes at unmap, and the CPU
+	 * access brackets could not sync the mappings in the direction they
+	 * were made with: both queues map both ways.
+	 */
+	q->bidirectional = true;
 	return vb2_queue_init(q);
 }
 
