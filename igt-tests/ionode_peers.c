@@ -193,7 +193,7 @@ static void pbuf_free(struct pbuf *b)
  * @fd: vkms' primary node (master).
  * @crtc: its CRTC.
  * @plane: the CRTC's primary plane.
- * @conn: the "Virtual" connector.
+ * @conn: the "Virtual" connector (only its modes are used).
  * @wb: the writeback connector.
  * @mode: @conn's preferred mode.
  */
@@ -336,8 +336,8 @@ static uint32_t kms_fb(const struct kms *k, const struct pbuf *b,
 }
 
 /*
- * vkms scans out @src on its primary plane and writes the composed frame
- * back into @dst; returns when the writeback fence signals.
+ * vkms composes @src on its primary plane and writes the frame back into
+ * @dst; returns when the writeback fence signals.
  */
 static void kms_writeback(const struct kms *k, uint32_t src_fb, uint32_t dst_fb)
 {
@@ -352,7 +352,12 @@ static void kms_writeback(const struct kms *k, uint32_t src_fb, uint32_t dst_fb)
 						sizeof(k->mode), &blob), 0);
 	add_crtc(k, req, "MODE_ID", blob);
 	add_crtc(k, req, "ACTIVE", 1);
-	add_conn(k, req, k->conn, "CRTC_ID", k->crtc);
+	/*
+	 * vkms' encoders cannot clone each other in 6.1: the writeback
+	 * connector drives the CRTC alone, so the "Virtual" one (which
+	 * fbdev may have lit up) lets go of it.
+	 */
+	add_conn(k, req, k->conn, "CRTC_ID", 0);
 	add_plane(k, req, "FB_ID", src_fb);
 	add_plane(k, req, "CRTC_ID", k->crtc);
 	add_plane(k, req, "SRC_X", 0);
