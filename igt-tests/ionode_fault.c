@@ -15,12 +15,19 @@
  * number of iterations. The count of injected failures is read back from
  * the "times" budget.
  *
- * Every failure must come back as an errno, and at the end ionode's
- * accounting must be back to zero and kmemleak must find nothing of
- * ionode's.
+ * The paths: create in every heap, export, import, mmap, CPU-access sync
+ * and, when ionode_v4l2.ko's "ionode-m2m" test device is there, a frame
+ * through it: open, formats, REQBUFS, QBUF of ionode dma-bufs (the glue
+ * attaches and maps them) or of the device's own MMAP buffers (allocated
+ * from ionode in the kernel), STREAMON and DQBUF.
+ *
+ * Every failure must come back as an errno, a frame that makes it through
+ * must hold the right bytes, and at the end ionode's accounting must be
+ * back to zero and kmemleak must find nothing of ionode's.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,17 +36,27 @@
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
+#include <linux/videodev2.h>
 #include <xf86drm.h>
 
+#include "igt_v4l2.h"
 #include "ionode_test.h"
 
 #define FAULT_BUDGET	100000000LL
 #define MAX_LIVE	16
 
+/* The V4L2 round's frame: GREY, one page. */
+#define M2M_W		64
+#define M2M_H		64
+#define M2M_SIZE	(M2M_W * M2M_H)
+#define M2M_TIMEOUT_MS	10000
+
 static const char *const fail_types[] = { "failslab", "fail_page_alloc" };
 
 static int fd = -1, fd2 = -1;
 static struct ionode_heaps heaps;
+static char m2m_path[64];	/* empty: no ionode_v4l2 test device */
+static unsigned int m2m_rounds, m2m_frames;
 static unsigned long long rng;
 static long long injected_before;
 
@@ -255,6 +272,151 @@ static void drop(struct live *l)
 	l->dmabuf = -1;
 }
 
+/* An ioctl issued with injection armed; 0, or -1 after check_errno(). */
+static int armed_ioctl(int f, unsigned long req, void *arg, const char *what)
+{
+	int ret;
+
+	arm(true);
+	ret = ioctl(f, req, arg);
+	arm(false);
+	check_errno(what, ret, errno);
+	return ret ? -1 : 0;
+}
+
+static int m2m_fmt(int vfd, uint32_t type)
+{
+	struct v4l2_format f = { .type = type };
+
+	f.fmt.pix.width = M2M_W;
+	f.fmt.pix.height = M2M_H;
+	f.fmt.pix.pixelformat = V4L2_PIX_FMT_GREY;
+	f.fmt.pix.field = V4L2_FIELD_NONE;
+	return armed_ioctl(vfd, VIDIOC_S_FMT, &f, "VIDIOC_S_FMT");
+}
+
+static int m2m_reqbufs(int vfd, uint32_t type, uint32_t memory)
+{
+	struct v4l2_requestbuffers rb = {
+		.count = 1, .type = type, .memory = memory,
+	};
+
+	return armed_ioctl(vfd, VIDIOC_REQBUFS, &rb, "VIDIOC_REQBUFS");
+}
+
+static int m2m_qbuf(int vfd, uint32_t type, uint32_t memory, int dmabuf,
+		    uint32_t bytesused)
+{
+	struct v4l2_buffer b = v4l2_buf(type, memory, 0);
+
+	b.m.fd = dmabuf;
+	b.bytesused = bytesused;
+	return armed_ioctl(vfd, VIDIOC_QBUF, &b, "VIDIOC_QBUF");
+}
+
+/* The frame's first M2M_SIZE bytes: 255 - 0, the OUTPUT buffer is new. */
+static void m2m_check(const uint8_t *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < M2M_SIZE; i++)
+		igt_assert_f(p[i] == 0xff, "CAPTURE byte %u is %#x, not 0xff\n",
+			     i, p[i]);
+}
+
+/*
+ * A frame through the test device: @in (a new, zeroed buffer of at least a
+ * page) as the OUTPUT buffer; as CAPTURE buffer either a second ionode
+ * buffer from @heap or the device's own MMAP buffer. Every step that can
+ * allocate runs armed; when they all succeed the frame must be right.
+ */
+static void m2m_round(struct live *in, const struct drm_ionode_heap_info *heap)
+{
+	const uint32_t O = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+	const uint32_t C = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	struct drm_ionode_create c = {
+		.size = M2M_SIZE, .heap_mask = 1ull << heap->id,
+		.flags = IONODE_BO_CACHED,
+	};
+	uint32_t cmem = rnd(2) ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP;
+	struct v4l2_buffer b;
+	struct pollfd pfd;
+	int vfd, out = -1, ret;
+	uint8_t *p;
+
+	m2m_rounds++;
+	arm(true);
+	ret = drmPrimeHandleToFD(fd, in->handle, DRM_CLOEXEC | DRM_RDWR,
+				 &in->dmabuf);
+	arm(false);
+	check_errno("export", ret, errno);
+	if (ret) {
+		in->dmabuf = -1;
+		return;
+	}
+	if (cmem == V4L2_MEMORY_DMABUF) {
+		arm(true);
+		ret = drmIoctl(fd, DRM_IOCTL_IONODE_CREATE, &c);
+		arm(false);
+		check_errno("create", ret, errno);
+		if (ret)
+			return;
+		arm(true);
+		ret = drmPrimeHandleToFD(fd, c.handle, DRM_CLOEXEC | DRM_RDWR,
+					 &out);
+		arm(false);
+		check_errno("export", ret, errno);
+		ionode_bo_close(fd, c.handle);	/* the dma-buf keeps it */
+		if (ret)
+			return;
+	}
+
+	arm(true);
+	vfd = open(m2m_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	arm(false);
+	check_errno("open", vfd < 0 ? -1 : 0, errno);
+	if (vfd < 0)
+		goto out;
+	if (m2m_fmt(vfd, O) || m2m_fmt(vfd, C) ||
+	    m2m_reqbufs(vfd, O, V4L2_MEMORY_DMABUF) ||
+	    m2m_reqbufs(vfd, C, cmem) ||
+	    m2m_qbuf(vfd, O, V4L2_MEMORY_DMABUF, in->dmabuf, M2M_SIZE) ||
+	    m2m_qbuf(vfd, C, cmem, out, 0) ||
+	    armed_ioctl(vfd, VIDIOC_STREAMON, (int[]){ O }, "VIDIOC_STREAMON") ||
+	    armed_ioctl(vfd, VIDIOC_STREAMON, (int[]){ C }, "VIDIOC_STREAMON"))
+		goto close;
+
+	pfd.fd = vfd;
+	pfd.events = POLLIN;
+	igt_assert_f(poll(&pfd, 1, M2M_TIMEOUT_MS) == 1,
+		     "no frame within %d ms\n", M2M_TIMEOUT_MS);
+	b = v4l2_buf(C, cmem, 0);
+	if (armed_ioctl(vfd, VIDIOC_DQBUF, &b, "VIDIOC_DQBUF"))
+		goto close;
+	igt_assert_f(!(b.flags & V4L2_BUF_FLAG_ERROR),
+		     "the frame came back with V4L2_BUF_FLAG_ERROR\n");
+	igt_assert_eq(b.bytesused, M2M_SIZE);
+
+	if (cmem == V4L2_MEMORY_DMABUF) {
+		p = mmap(NULL, M2M_SIZE, PROT_READ, MAP_SHARED, out, 0);
+	} else {
+		b = v4l2_buf(C, cmem, 0);
+		igt_assert_eq(ioctl(vfd, VIDIOC_QUERYBUF, &b), 0);
+		p = mmap(NULL, M2M_SIZE, PROT_READ, MAP_SHARED, vfd,
+			 b.m.offset);
+	}
+	igt_assert_f(p != MAP_FAILED, "mmap of the frame: %s\n",
+		     igt_errno_name(errno));
+	m2m_check(p);
+	munmap(p, M2M_SIZE);
+	m2m_frames++;
+close:
+	close(vfd);
+out:
+	if (out >= 0)
+		close(out);
+}
+
 static void step(void)
 {
 	struct live *l = &live[rnd(MAX_LIVE)];
@@ -279,7 +441,7 @@ static void step(void)
 	l->handle = c.handle;
 	l->size = c.size;
 
-	switch (rnd(4)) {
+	switch (rnd(5)) {
 	case 0: {	/* export, import into a second client, sync */
 		uint32_t h2;
 		int dmabuf;
@@ -340,6 +502,10 @@ static void step(void)
 		check_errno("sync", ret, errno);
 		break;
 	}
+	case 3:		/* a frame through the V4L2 test device */
+		if (m2m_path[0])
+			m2m_round(l, heap);
+		break;
 	default:	/* keep it alive for a while */
 		break;
 	}
@@ -379,19 +545,6 @@ static int ionode_leaks(void)
 	return leaks;
 }
 
-static uint64_t heap_used_total(void)
-{
-	struct ionode_heaps now;
-	uint64_t used = 0;
-	uint32_t i;
-
-	ionode_get_heaps(fd, &now);
-	for (i = 0; i < now.count; i++)
-		used += now.info[i].used_bytes;
-	ionode_put_heaps(&now);
-	return used;
-}
-
 igt_main
 {
 	igt_fixture {
@@ -401,6 +554,9 @@ igt_main
 		fd = igt_ionode_open();
 		fd2 = igt_ionode_open();
 		ionode_get_heaps(fd, &heaps);
+		if (!find_video("ionode_v4l2", "ionode-m2m", V4L2_CAP_VIDEO_M2M,
+				m2m_path, sizeof(m2m_path)))
+			m2m_path[0] = '\0';
 	}
 
 	igt_subtest("ioctls-under-fault-injection") {
@@ -417,7 +573,7 @@ igt_main
 		rng = seed;
 		for (i = 0; i < MAX_LIVE; i++)
 			live[i].dmabuf = -1;
-		igt_assert_eq_u64(heap_used_total(), 0);
+		igt_assert_eq_u64(ionode_total_used(fd), 0);
 		if (kmemleak)
 			write_file("/sys/kernel/debug/kmemleak", "clear");
 
@@ -431,14 +587,19 @@ igt_main
 
 		for (i = 0; i < MAX_LIVE; i++)
 			drop(&live[i]);
-		igt_assert_eq_u64(heap_used_total(), 0);
+		igt_assert_eq_u64(ionode_total_used(fd), 0);
 		if (kmemleak)
 			leaks = ionode_leaks();
 		oopses = kmsg_reports();
+		igt_info("V4L2 rounds: %u, %u frames through (%s)\n",
+			 m2m_rounds, m2m_frames,
+			 m2m_path[0] ? m2m_path : "no ionode-m2m device");
 		igt_info("fault injection: %u iterations, %lld injected failures, %d oopses, %d leaks (seed %#llx)%s\n",
 			 iters, count, oopses, leaks, seed,
 			 kmemleak ? "" : " [no kmemleak in this kernel]");
 		igt_assert_f(count > 0, "no failure was injected\n");
+		igt_assert_f(!m2m_path[0] || m2m_frames > 0,
+			     "no frame made it through the V4L2 test device\n");
 		igt_assert_eq(oopses, 0);
 		igt_assert_eq(leaks, 0);
 	}

@@ -99,15 +99,7 @@ static uint64_t heap_used(const char *name)
 /* Sum of used_bytes over every heap. */
 static uint64_t total_used(void)
 {
-	struct ionode_heaps now;
-	uint64_t used = 0;
-	uint32_t i;
-
-	ionode_get_heaps(ion, &now);
-	for (i = 0; i < now.count; i++)
-		used += now.info[i].used_bytes;
-	ionode_put_heaps(&now);
-	return used;
+	return ionode_total_used(ion);
 }
 
 /**

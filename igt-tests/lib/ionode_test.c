@@ -287,3 +287,16 @@ bool igt_modprobe(const char *name)
 	igt_debug("modprobe %s: %d\n", name, ret);
 	return access(path, F_OK) == 0;
 }
+
+uint64_t ionode_total_used(int fd)
+{
+	struct ionode_heaps now;
+	uint64_t used = 0;
+	uint32_t i;
+
+	ionode_get_heaps(fd, &now);
+	for (i = 0; i < now.count; i++)
+		used += now.info[i].used_bytes;
+	ionode_put_heaps(&now);
+	return used;
+}

@@ -50,6 +50,9 @@ const struct drm_ionode_heap_info *ionode_heap(const struct ionode_heaps *h,
 const struct drm_ionode_heap_info *ionode_heap_by_id(const struct ionode_heaps *h,
 						     uint32_t id);
 
+/** ionode_total_used - sum of used_bytes over every heap (asserts) */
+uint64_t ionode_total_used(int fd);
+
 /** ionode_all_heaps_mask - mask naming every listed heap */
 uint64_t ionode_all_heaps_mask(const struct ionode_heaps *h);
 
