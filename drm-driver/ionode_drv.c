@@ -66,6 +66,14 @@ static int ionode_probe(struct platform_device *pdev)
 	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		return ret;
+	/*
+	 * ionode's device only maps what it imports to describe it, no
+	 * hardware walks those segments: no segment limit (the default would
+	 * be 64 KiB, which exporters then have to split their buffers for).
+	 */
+	ret = dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	if (ret)
+		return ret;
 
 	idev = devm_drm_dev_alloc(&pdev->dev, &ionode_driver,
 				  struct ionode_device, drm);

@@ -570,9 +570,9 @@ static void check_import(int dmabuf, uint8_t *theirs, size_t size,
 	uint8_t *ours;
 	int again;
 
-	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	fill_pattern(theirs, size, seed, 0);
-	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 
 	handle = ionode_bo_import(ion, dmabuf);
 	info = ionode_bo_info_get(ion, handle);
@@ -586,9 +586,9 @@ static void check_import(int dmabuf, uint8_t *theirs, size_t size,
 	check_pattern(ours, size, seed, 0);
 	fill_pattern(ours, size, ~seed, 0);
 	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
-	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	check_pattern(theirs, size, ~seed, 0);
-	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 
 	/* Exporting an import hands back the same dma-buf. */
 	again = track_fd(ionode_bo_export(ion, handle));

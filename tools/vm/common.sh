@@ -71,9 +71,12 @@ IONODE_REPORT_RE='[[]ionode(_v4l2)?[]]|(^|[^a-z0-9_])ionode[a-z0-9_]*[+]0x|DMA-A
 # Known upstream reports: kernel bugs of ionode's peers, not ionode's, seen
 # on the full debug kernel (make check KERNEL=full). Each entry is
 # "NAME :: ERE :: ERE...": a report is allowed when every ERE matches one of
-# its lines AND no line of it matches IONODE_REPORT_RE. Allowed reports are
-# printed ("known upstream report, not ionode's") and do not fail the run.
-# Keep this list short, documented (Documentation/testing.rst) and specific.
+# its lines AND no line of it matches IONODE_REPORT_RE. An entry may end in
+# ":: ionode-frames: ERE": then lines naming ionode are allowed too, as long
+# as each of them matches that ERE (the ionode functions the report may
+# pass through, and nothing else of ionode's). Allowed reports are printed
+# ("known upstream report, not ionode's") and do not fail the run. Keep
+# this list short, documented (Documentation/testing.rst) and specific.
 KNOWN_UPSTREAM_REPORTS=(
 	# vgem's shmem buffer imported by vkms: vkms never sets its DMA
 	# segment size, so DMA-API debug flags the 64 KiB+ sg segments.
@@ -81,6 +84,18 @@ KNOWN_UPSTREAM_REPORTS=(
 	# drm_gem_shmem_vmap() of an imported shmem buffer takes the
 	# exporter's vmap_lock inside the importer's (same lock class).
 	'shmem-vmap-lock-recursion :: possible recursive locking detected :: shmem->vmap_lock'
+	# udmabuf maps its pages for its own misc device (no DMA parameters,
+	# so a 64 KiB segment limit) at the first CPU access bracket, in
+	# segments as long as the memfd's folios.
+	'udmabuf-self-max-seg :: DMA-API: misc udmabuf: mapping sg segment longer than device claims to support'
+	# The same single lock class for importer and exporter shmem objects,
+	# seen as a cycle: vkms vmapping an imported buffer takes its
+	# shmem->vmap_lock, then the dma-buf's lock; ionode_v4l2's test device
+	# vmapping a vgem (shmem) dma-buf takes that dma-buf's lock, then
+	# vgem's shmem->vmap_lock. Different objects, no real cycle (an
+	# object never imports its own export). ionode's only part: calling
+	# dma_buf_vmap() from the device's job.
+	'shmem-vmap-dmabuf-lock-cycle :: possible circular locking dependency detected :: [(]&shmem->vmap_lock[)] :: [(]&dmabuf->lock[)] :: vkms_ :: ionode-frames: ionode_vb2_vaddr|job_work'
 )
 
 # kernel_reports FILE...: print every kernel problem report found in the
@@ -145,16 +160,24 @@ classify_reports() {
 		BEGIN {
 			nk = split(known, entries, "\n")
 			for (i = 1; i <= nk; i++) {
-				nre[i] = split(entries[i], parts, " :: ") - 1
+				n = split(entries[i], parts, " :: ")
 				kname[i] = parts[1]
-				for (j = 1; j <= nre[i]; j++) kre[i, j] = parts[j + 1]
+				nre[i] = 0
+				ifr[i] = ""
+				for (j = 2; j <= n; j++) {
+					if (parts[j] ~ /^ionode-frames: /)
+						ifr[i] = substr(parts[j], 16)
+					else
+						kre[i, ++nre[i]] = parts[j]
+				}
 			}
 		}
-		function judge(   i, j, l, ok, hit, v) {
+		function judge(   i, j, l, ok, hit, v, nion) {
 			if (!nl) return
 			v = ""
-			for (l = 1; l <= nl && v == ""; l++)
-				if (lines[l] ~ ionre) v = "ionode"
+			nion = 0
+			for (l = 1; l <= nl; l++)
+				if (lines[l] ~ ionre) ion[++nion] = lines[l]
 			for (i = 1; i <= nk && v == ""; i++) {
 				ok = nre[i] > 0
 				for (j = 1; j <= nre[i] && ok; j++) {
@@ -163,8 +186,11 @@ classify_reports() {
 						if (lines[l] ~ kre[i, j]) hit = 1
 					ok = hit
 				}
+				for (l = 1; l <= nion && ok; l++)
+					ok = ifr[i] != "" && ion[l] ~ ifr[i]
 				if (ok) v = "known:" kname[i]
 			}
+			if (v == "" && nion) v = "ionode"
 			if (v == "") v = setup ? "noise" : "other"
 			if (max == 0)
 				print v "\t" lines[1]
