@@ -9,7 +9,9 @@
  * ionode device takes from the default CMA area first. The DMA API would
  * fall back to the page allocator when CMA is exhausted; the heap refuses
  * up front (-ENOMEM, so the caller's next heap is tried) when the area has
- * fewer free pages than asked for, so that "cma" means CMA memory.
+ * fewer free pages than asked for, and never asks for a single page (which
+ * the DMA API serves from the page allocator), so that "cma" means CMA
+ * memory.
  */
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
@@ -20,6 +22,7 @@
 #include "ionode_drv.h"
 
 #define CMA_GFP		(GFP_KERNEL | __GFP_NOWARN)
+#define CMA_MIN_BYTES	(2 * PAGE_SIZE)
 
 /*
  * dma_alloc_pages() also maps the pages for the ionode device, which never
@@ -77,8 +80,13 @@ static int cma_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
 	if (!buf || !bo->pages)
 		goto err_free;
 
-	/* CMA aligns a block to its own size, up to CONFIG_CMA_ALIGNMENT. */
-	buf->size = max_t(size_t, bo->base.size, align);
+	/*
+	 * CMA aligns a block to its own size, up to CONFIG_CMA_ALIGNMENT. And
+	 * dma_alloc_contiguous() leaves a single page to the page allocator on
+	 * a device without a CMA area of its own: ask for at least two, so
+	 * that a one-page buffer comes from the CMA area too.
+	 */
+	buf->size = max3(bo->base.size, (size_t)align, (size_t)CMA_MIN_BYTES);
 
 	mutex_lock(&cma->lock);
 	if (cma_free_bytes() >= buf->size)

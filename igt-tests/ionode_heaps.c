@@ -1015,6 +1015,65 @@ static bool carveout_range(unsigned int index, uint64_t *base, uint64_t *size)
 }
 
 /*
+ * Pages allocated from the default CMA area, from CMA's own debugfs
+ * counter (/sys/kernel/debug/cma/<area>/used, in pages; only cma_alloc()
+ * and cma_release() move it). -1 when the kernel has no such counter.
+ */
+static long cma_area_used(void)
+{
+	char path[300], buf[32];
+	long used = -1;
+	struct dirent *de;
+	DIR *d = opendir("/sys/kernel/debug/cma");
+	FILE *f;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/cma/%s/used",
+			 de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f))
+			used = (used < 0 ? 0 : used) + atol(buf);
+		fclose(f);
+	}
+	closedir(d);
+	return used;
+}
+
+/*
+ * "cma" means the CMA area, whatever the size: one page (which the DMA
+ * API would take from the page allocator if asked for one page), a few
+ * pages, 1 MiB. Each buffer takes at least its own pages out of the area,
+ * and gives them all back.
+ */
+static void test_cma_from_cma_area(void)
+{
+	const uint64_t sizes[] = { 1, 3, 256 };
+	long before, during;
+	unsigned int i;
+
+	require_heap("cma");
+	before = cma_area_used();
+	igt_require_f(before >= 0, "no CMA debugfs (CONFIG_CMA_DEBUGFS)\n");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t pages = sizes[i];
+		uint32_t h = create_in("cma", pages * page, 0, hmask("cma"), 0);
+
+		during = cma_area_used();
+		igt_assert_f(during >= before + (long)pages,
+			     "a %llu-page cma buffer took %ld pages of the CMA area\n",
+			     (unsigned long long)pages, during - before);
+		ionode_bo_close(fd, h);
+		igt_assert_eq(cma_area_used(), before);
+	}
+}
+
+/*
  * Carveout heaps are exactly the reserved ranges: for every carveoutN the
  * query and sysfs report total_bytes equal to range N of the carveout=
  * parameter, max_alloc the same, free + used == total, type CARVEOUT; as
@@ -2660,6 +2719,8 @@ igt_main
 	subtest("contiguous-attrs")
 		test_contiguous_attrs();
 
+	subtest("cma-from-cma-area")
+		test_cma_from_cma_area();
 	subtest("carveout-range")
 		test_carveout_range();
 	subtest("carveout-fill-exact")

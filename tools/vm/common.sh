@@ -94,8 +94,9 @@ KNOWN_UPSTREAM_REPORTS=(
 	# vmapping a vgem (shmem) dma-buf takes that dma-buf's lock, then
 	# vgem's shmem->vmap_lock. Different objects, no real cycle (an
 	# object never imports its own export). ionode's only part: calling
-	# dma_buf_vmap() from the device's job.
-	'shmem-vmap-dmabuf-lock-cycle :: possible circular locking dependency detected :: [(]&shmem->vmap_lock[)] :: [(]&dmabuf->lock[)] :: vkms_ :: ionode-frames: ionode_vb2_vaddr|job_work'
+	# dma_buf_vmap() from the device's job (plus "? " frames, stale
+	# return addresses the unwinder prints as unreliable).
+	'shmem-vmap-dmabuf-lock-cycle :: possible circular locking dependency detected :: [(]&shmem->vmap_lock[)] :: [(]&dmabuf->lock[)] :: vkms_ :: ionode-frames: ionode_vb2_vaddr|job_work|[]] +[?] '
 )
 
 # kernel_reports FILE...: print every kernel problem report found in the
