@@ -61,9 +61,16 @@ demo: deps
 	$(MAKE) all
 	tools/vm/vm-run -- tools/demo.sh
 
+# KERNEL=full: on the debug kernel, whose dma-buf heaps bench_heaps compares
+# ionode's with.
+ifeq ($(KERNEL),full)
+bench: deps
+	tools/vm/kernel/run-full-bench
+else
 bench: deps
 	$(MAKE) all
 	tools/vm/vm-run -t 3600 -- tools/bench.sh
+endif
 
 checkpatch:
 	$(CHECKPATCH) --strict --no-tree -f \

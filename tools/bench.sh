@@ -2,38 +2,64 @@
 # SPDX-License-Identifier: MIT
 #
 # What `make bench` runs inside the VM (tools/vm/vm-run -- tools/bench.sh),
-# with ionode.ko, vivid and v4l2-glue/ionode_v4l2.ko loaded: frames per
-# second through the ionode test mem2mem device with zero-copy ionode
-# dma-bufs versus MMAP buffers plus a memcpy in and out, at two frame
-# sizes. Extra arguments go to every bench_v4l2 run.
+# with ionode.ko, vivid and v4l2-glue/ionode_v4l2.ko loaded:
 #
-# Uses tools/bench_v4l2 when it was built (make -C tools bench_v4l2);
-# otherwise compiles it into a temporary directory first.
+#  - bench_heaps: allocation, mapping and sync costs of ionode's heaps next
+#    to the kernel's dma-buf heaps (/dev/dma_heap, on kernels that have
+#    them: `make bench KERNEL=full`);
+#  - bench_v4l2: frames per second through the ionode test mem2mem device
+#    with zero-copy ionode dma-bufs versus MMAP buffers plus a memcpy in and
+#    out, at two frame sizes. Extra arguments go to every bench_v4l2 run.
+#
+# Uses tools/bench_heaps and tools/bench_v4l2 when they were built (make -C
+# tools); otherwise compiles them into a temporary directory first. Output
+# is also appended to $VM_OUT/bench.txt when VM_OUT is set.
 set -eu
 cd "$(dirname "$0")/.."
 
-bench=tools/bench_v4l2
-if [ ! -x "$bench" ] || [ tools/bench_v4l2.c -nt "$bench" ]; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
+tmp=
+# tool NAME: print the path of tools/NAME, compiled first if it is missing or
+# older than its source.
+tool() {
+	if [ -x "tools/$1" ] && [ -z "$(find "tools/$1.c" -newer "tools/$1")" ]; then
+		echo "tools/$1"
+		return
+	fi
 	make -s -C tools lib >/dev/null
+	# pkg-config's flags are meant to be split.
+	# shellcheck disable=SC2046
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -Iuapi -Itools/lib \
-		$(pkg-config --cflags libdrm) -o "$tmp/bench_v4l2" \
-		tools/bench_v4l2.c tools/lib/libionode.a $(pkg-config --libs libdrm)
-	bench=$tmp/bench_v4l2
-fi
+		$(pkg-config --cflags libdrm) -o "$tmp/$1" \
+		"tools/$1.c" tools/lib/libionode.a $(pkg-config --libs libdrm)
+	echo "$tmp/$1"
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+heaps=$(tool bench_heaps)
+bench=$(tool bench_v4l2)
+
+out=${VM_OUT:-}
+# run CMD...: run CMD, its output also appended to $out/bench.txt; fails
+# with CMD's exit status (sh has no pipefail).
+run() {
+	if [ -z "$out" ]; then
+		"$@"
+		return
+	fi
+	rc=0
+	{ "$@" || rc=$?; echo "$rc" >"$tmp/rc"; } | tee -a "$out/bench.txt"
+	return "$(cat "$tmp/rc")"
+}
+
+echo "== heaps"
+run "$heaps"
 
 if [ ! -d /sys/module/ionode_v4l2 ]; then
 	echo "bench.sh: ionode_v4l2.ko is not loaded (build v4l2-glue first)" >&2
 	exit 77
 fi
-
-out=${VM_OUT:-}
 for size in 640x480 1280x720; do
 	echo "== $size"
-	if [ -n "$out" ]; then
-		"$bench" -s "$size" "$@" | tee -a "$out/bench.txt"
-	else
-		"$bench" -s "$size" "$@"
-	fi
+	run "$bench" -s "$size" "$@"
 done
