@@ -284,6 +284,18 @@ static int armed_ioctl(int f, unsigned long req, void *arg, const char *what)
 	return ret ? -1 : 0;
 }
 
+/* DRM_IOCTL_IONODE_CREATE with injection armed; 0 or -1 (errno checked). */
+static int armed_create(struct drm_ionode_create *c)
+{
+	int ret;
+
+	arm(true);
+	ret = drmIoctl(fd, DRM_IOCTL_IONODE_CREATE, c);
+	arm(false);
+	check_errno("create", ret, errno);
+	return ret ? -1 : 0;
+}
+
 static int m2m_fmt(int vfd, uint32_t type)
 {
 	struct v4l2_format f = { .type = type };
@@ -355,11 +367,7 @@ static void m2m_round(struct live *in, const struct drm_ionode_heap_info *heap)
 		return;
 	}
 	if (cmem == V4L2_MEMORY_DMABUF) {
-		arm(true);
-		ret = drmIoctl(fd, DRM_IOCTL_IONODE_CREATE, &c);
-		arm(false);
-		check_errno("create", ret, errno);
-		if (ret)
+		if (armed_create(&c))
 			return;
 		arm(true);
 		ret = drmPrimeHandleToFD(fd, c.handle, DRM_CLOEXEC | DRM_RDWR,
@@ -432,11 +440,7 @@ static void step(void)
 		c.size = heap->max_alloc;
 	c.heap_mask = 1ull << heap->id;
 	c.flags = rnd(2) ? IONODE_BO_CACHED : 0;
-	arm(true);
-	ret = drmIoctl(fd, DRM_IOCTL_IONODE_CREATE, &c);
-	arm(false);
-	check_errno("create", ret, errno);
-	if (ret)
+	if (armed_create(&c))
 		return;
 	l->handle = c.handle;
 	l->size = c.size;
