@@ -47,7 +47,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,6 +64,7 @@
 #include <xf86drm.h>
 
 #include "libionode.h"
+#include "tool_util.h"
 
 #define DMA_HEAP_DIR	"/dev/dma_heap"
 #define DEFAULT_ITERS	100
@@ -103,18 +103,6 @@ static unsigned int iters = DEFAULT_ITERS;
 static uint32_t bo_flags = IONODE_BO_CACHED;
 static long page_size;
 static int status;
-
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
 
 static uint64_t now_ns(void)
 {

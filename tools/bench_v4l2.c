@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +36,7 @@
 #include <linux/videodev2.h>
 
 #include "libionode.h"
+#include "tool_util.h"
 
 #define MAX_BUFS	16
 #define DEV_CARD	"ionode-m2m"
@@ -58,18 +58,6 @@ struct ctx {
 	struct buf out[MAX_BUFS], cap[MAX_BUFS];
 	uint8_t *app_in, *app_out;	/* the application's own frame memory */
 };
-
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
 
 static void xioctl(int fd, unsigned long req, void *arg, const char *what)
 {

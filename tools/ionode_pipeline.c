@@ -14,7 +14,6 @@
 #include <linux/dma-buf.h>
 #include <linux/videodev2.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,21 +25,10 @@
 #include <xf86drm.h>
 
 #include "libionode.h"
+#include "tool_util.h"
 
 #define WIDTH	640
 #define HEIGHT	360
-
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ionode_pipeline: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
 
 static void xioctl(int fd, unsigned long req, void *arg, const char *what)
 {
