@@ -296,6 +296,18 @@ static int armed_create(struct drm_ionode_create *c)
 	return ret ? -1 : 0;
 }
 
+/* PRIME export with injection armed; 0 or -1 (errno checked). */
+static int armed_export(uint32_t handle, int *dmabuf)
+{
+	int ret;
+
+	arm(true);
+	ret = drmPrimeHandleToFD(fd, handle, DRM_CLOEXEC | DRM_RDWR, dmabuf);
+	arm(false);
+	check_errno("export", ret, errno);
+	return ret ? -1 : 0;
+}
+
 static int m2m_fmt(int vfd, uint32_t type)
 {
 	struct v4l2_format f = { .type = type };
@@ -357,23 +369,14 @@ static void m2m_round(struct live *in, const struct drm_ionode_heap_info *heap)
 	uint8_t *p;
 
 	m2m_rounds++;
-	arm(true);
-	ret = drmPrimeHandleToFD(fd, in->handle, DRM_CLOEXEC | DRM_RDWR,
-				 &in->dmabuf);
-	arm(false);
-	check_errno("export", ret, errno);
-	if (ret) {
+	if (armed_export(in->handle, &in->dmabuf)) {
 		in->dmabuf = -1;
 		return;
 	}
 	if (cmem == V4L2_MEMORY_DMABUF) {
 		if (armed_create(&c))
 			return;
-		arm(true);
-		ret = drmPrimeHandleToFD(fd, c.handle, DRM_CLOEXEC | DRM_RDWR,
-					 &out);
-		arm(false);
-		check_errno("export", ret, errno);
+		ret = armed_export(c.handle, &out);
 		ionode_bo_close(fd, c.handle);	/* the dma-buf keeps it */
 		if (ret)
 			return;
@@ -450,12 +453,7 @@ static void step(void)
 		uint32_t h2;
 		int dmabuf;
 
-		arm(true);
-		ret = drmPrimeHandleToFD(fd, l->handle, DRM_CLOEXEC | DRM_RDWR,
-					 &dmabuf);
-		arm(false);
-		check_errno("export", ret, errno);
-		if (ret)
+		if (armed_export(l->handle, &dmabuf))
 			break;
 		l->dmabuf = dmabuf;
 		arm(true);

@@ -133,12 +133,9 @@ static const struct drm_ionode_heap_info *require_heap(const char *name,
 	const struct drm_ionode_heap_info *h = ionode_heap(&heaps, name);
 
 	igt_require_f(h, "no heap %s here\n", name);
-	size = ionode_round_page(size);
-	igt_require_f(ionode_heap_usable(h, size) &&
-		      (h->free_bytes == IONODE_SIZE_UNKNOWN ||
-		       h->free_bytes >= count * size),
+	igt_require_f(ionode_heap_fits(h, size, count),
 		      "heap %s cannot serve %u x %llu bytes\n", name, count,
-		      (unsigned long long)size);
+		      (unsigned long long)ionode_round_page(size));
 	return h;
 }
 

@@ -71,7 +71,6 @@ static size_t page;
 static void fresh(void)
 {
 	release_all();
-	ion = -1;
 	ion = track_fd(igt_ionode_open());
 	ionode_put_heaps(&heaps);
 	ionode_get_heaps(ion, &heaps);
@@ -144,21 +143,11 @@ static struct fbuf ionode_fbuf(const char *name, size_t size, uint64_t align)
 	return ionode_fbuf_fd(ion, name, size, align);
 }
 
-/* Can @h serve @count buffers of @size bytes? */
-static bool heap_fits(const struct drm_ionode_heap_info *h, uint64_t size,
-		      unsigned int count)
-{
-	size = ionode_round_page(size);
-	return ionode_heap_usable(h, size) &&
-	       (h->free_bytes == IONODE_SIZE_UNKNOWN ||
-		h->free_bytes >= count * size);
-}
-
 static bool heap_ok(const char *name, uint64_t size, unsigned int count)
 {
 	const struct drm_ionode_heap_info *h = ionode_heap(&heaps, name);
 
-	return h && heap_fits(h, size, count);
+	return h && ionode_heap_fits(h, size, count);
 }
 
 /* ---- carveouts, from ionode's module parameter ------------------------- */
@@ -400,7 +389,7 @@ static void test_dmabuf_stream(uint32_t type, const char *name)
 
 		if (name ? strcmp(h->name, name) : h->type != type)
 			continue;
-		if (!heap_fits(h, WIDTH * HEIGHT * 3, 2 * NBUF))
+		if (!ionode_heap_fits(h, WIDTH * HEIGHT * 3, 2 * NBUF))
 			continue;
 		stream_heaps(DEV_PLAIN, h->name, h->name, FRAMES);
 		done++;
@@ -672,7 +661,7 @@ static void test_contig_accepts_contiguous(void)
 		const struct drm_ionode_heap_info *h = &heaps.info[i];
 
 		if (!(h->flags & IONODE_HEAP_CONTIGUOUS) ||
-		    !heap_fits(h, WIDTH * HEIGHT * 3, 2 * NBUF))
+		    !ionode_heap_fits(h, WIDTH * HEIGHT * 3, 2 * NBUF))
 			continue;
 		stream_heaps(DEV_CONTIG, h->name, h->name, FRAMES);
 		done++;

@@ -17,7 +17,6 @@
 
 #define RW		(PROT_READ | PROT_WRITE)
 
-
 bool find_video(const char *driver, const char *card, uint32_t caps,
 		char *path, size_t len)
 {

@@ -99,6 +99,15 @@ bool ionode_heap_usable(const struct drm_ionode_heap_info *heap, uint64_t size)
 	return heap->free_bytes == IONODE_SIZE_UNKNOWN || heap->free_bytes >= size;
 }
 
+bool ionode_heap_fits(const struct drm_ionode_heap_info *heap, uint64_t size,
+		      unsigned int count)
+{
+	size = ionode_round_page(size);
+	return ionode_heap_usable(heap, size) &&
+	       (heap->free_bytes == IONODE_SIZE_UNKNOWN ||
+		heap->free_bytes >= count * size);
+}
+
 const struct drm_ionode_heap_info *ionode_contig_heap(const struct ionode_heaps *h,
 						      uint64_t size)
 {

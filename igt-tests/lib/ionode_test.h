@@ -66,6 +66,14 @@ uint64_t ionode_system_mask(const struct ionode_heaps *h);
 bool ionode_heap_usable(const struct drm_ionode_heap_info *heap, uint64_t size);
 
 /**
+ * ionode_heap_fits - can a test allocate @count buffers of @size bytes
+ * (rounded up to pages) from @heap? ionode_heap_usable() for each, and
+ * free bytes unknown or enough for all of them.
+ */
+bool ionode_heap_fits(const struct drm_ionode_heap_info *heap, uint64_t size,
+		      unsigned int count);
+
+/**
  * ionode_contig_heap - first listed heap with IONODE_HEAP_CONTIGUOUS that
  * can serve @size bytes, or NULL
  */
