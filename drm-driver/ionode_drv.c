@@ -201,10 +201,14 @@ err_carveout:
 
 static void __exit ionode_exit(void)
 {
+	/*
+	 * Freed buffers whose pages still wait to become write-back hold no
+	 * reference on the module: free them while their heaps and device
+	 * are still there.
+	 */
+	ionode_heap_flush_deferred();
 	platform_device_unregister(ionode_pdev);
 	platform_driver_unregister(&ionode_platform_driver);
-	/* Freed buffers whose pages still wait to become write-back. */
-	ionode_heap_flush_deferred();
 	ionode_carveout_exit();
 }
 
