@@ -394,12 +394,17 @@ static int ionode_m2m_buf_prepare(struct vb2_buffer *vb)
 {
 	struct ionode_m2m_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
 	struct ionode_m2m_q_data *qd = ctx_q_data(ctx, vb->vb2_queue->type);
+	int ret;
 
 	if (vb2_plane_size(vb, 0) < qd->sizeimage) {
 		dev_dbg(ctx->mdev->dev, "plane of %lu bytes, the frame needs %u\n",
 			vb2_plane_size(vb, 0), qd->sizeimage);
 		return -EINVAL;
 	}
+	/* bytesused, length and data_offset within the plane really mapped. */
+	ret = ionode_vb2_check_payload(vb);
+	if (ret)
+		return ret;
 	if (!vb->vb2_queue->is_output)
 		vb2_set_plane_payload(vb, 0, qd->sizeimage);
 	return 0;

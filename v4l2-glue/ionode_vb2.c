@@ -652,6 +652,54 @@ struct sg_table *ionode_vb2_plane_sgt(struct vb2_buffer *vb, unsigned int plane)
 EXPORT_SYMBOL_GPL(ionode_vb2_plane_sgt);
 
 /**
+ * ionode_vb2_check_payload - check what userspace says about a buffer's planes
+ * @vb: a buffer of a queue using &ionode_vb2_memops, being prepared
+ *
+ * videobuf2 leaves a driver to trust values that userspace chose at
+ * VIDIOC_QBUF: in 6.1 the payload (bytesused) of a single-planar DMABUF
+ * buffer is checked against the plane's *previous* length, not the one
+ * of the dma-buf being queued, and data_offset is only checked for
+ * multi-planar OUTPUT buffers. Called from &vb2_ops.buf_prepare, this
+ * checks for every plane that its length is within what ionode_vb2
+ * mapped and checked for the device, that the payload is within the
+ * length, and that data_offset is within the payload (0, or below a
+ * non-zero payload). A driver that calls it may then use payload and
+ * data_offset to address the plane.
+ *
+ * Context: &vb2_ops.buf_prepare (the queue's lock held).
+ * Return: 0, or -EINVAL (with a dev_dbg() line) for a plane that does not fit.
+ */
+int ionode_vb2_check_payload(struct vb2_buffer *vb)
+{
+	unsigned int p;
+
+	for (p = 0; p < vb->num_planes; p++) {
+		struct ionode_vb2_buf *buf = ionode_vb2_plane(vb, p);
+		const struct vb2_plane *plane = &vb->planes[p];
+
+		if (!buf)
+			return -EINVAL;
+		if (plane->length > buf->size) {
+			buf_dbg(buf, "length %u exceeds the %lu bytes mapped\n",
+				plane->length, buf->size);
+			return -EINVAL;
+		}
+		if (plane->bytesused > plane->length) {
+			buf_dbg(buf, "payload of %u bytes exceeds the length %u\n",
+				plane->bytesused, plane->length);
+			return -EINVAL;
+		}
+		if (plane->data_offset && plane->data_offset >= plane->bytesused) {
+			buf_dbg(buf, "data offset %u is not below the payload %u\n",
+				plane->data_offset, plane->bytesused);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(ionode_vb2_check_payload);
+
+/**
  * ionode_vb2_begin_cpu_access - prepare a plane for CPU access by the driver
  * @vb: a buffer of a queue using &ionode_vb2_memops
  * @plane: plane index

@@ -21,10 +21,16 @@
  *	q->io_modes = VB2_MMAP | VB2_DMABUF;
  *	q->dev = dev;
  *
- * 3. Program the DMA engine with ionode_vb2_plane_dma_addr() (contiguous
+ * 3. In &vb2_ops.buf_prepare, check what userspace said about the planes
+ *    (payload, length, data offset) with ionode_vb2_check_payload():
+ *    videobuf2 6.1 does not check all of it against the buffer really
+ *    queued.
+ *
+ * 4. Program the DMA engine with ionode_vb2_plane_dma_addr() (contiguous
  *    devices) or ionode_vb2_plane_sgt() (scatter-gather devices), and
  *    bracket any CPU access to a plane with ionode_vb2_begin_cpu_access()
- *    and ionode_vb2_end_cpu_access().
+ *    and ionode_vb2_end_cpu_access(). Never use more of a plane than
+ *    vb2_plane_size().
  *
  * V4L2_MEMORY_DMABUF: every dma-buf queued on the device, whoever exported
  * it, is mapped for the device when it is queued and checked there:
@@ -94,6 +100,7 @@ dma_addr_t ionode_vb2_plane_dma_addr(struct vb2_buffer *vb,
 				     unsigned int plane);
 struct sg_table *ionode_vb2_plane_sgt(struct vb2_buffer *vb,
 				      unsigned int plane);
+int ionode_vb2_check_payload(struct vb2_buffer *vb);
 int ionode_vb2_begin_cpu_access(struct vb2_buffer *vb, unsigned int plane,
 				enum dma_data_direction dir);
 int ionode_vb2_end_cpu_access(struct vb2_buffer *vb, unsigned int plane,
