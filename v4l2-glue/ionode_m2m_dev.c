@@ -10,8 +10,10 @@
  * IONODE_M2M_CAP_OFFSET so mmap() can tell the queues apart.
  *
  * Both queues use ionode_vb2_memops with the instance's platform device:
- * MMAP buffers come from ionode, DMABUF buffers are checked against the
- * instance's declared DMA constraints at QBUF. USERPTR is not offered.
+ * MMAP buffers come from ionode, charged to an ionode client opened for
+ * each open file (so the opener's limits and heap restrictions apply),
+ * DMABUF buffers are checked against the instance's declared DMA
+ * constraints at QBUF. USERPTR is not offered.
  */
 #include <linux/math64.h>
 #include <linux/module.h>
@@ -21,6 +23,7 @@
 #include <media/v4l2-event.h>
 #include <media/v4l2-ioctl.h>
 
+#include "ionode.h"
 #include "ionode_m2m.h"
 #include "ionode_vb2.h"
 
@@ -507,6 +510,8 @@ static const struct vb2_ops ionode_m2m_qops = {
 static int ionode_m2m_queue_init(struct ionode_m2m_ctx *ctx,
 				 struct vb2_queue *q, u32 type)
 {
+	int ret;
+
 	q->type = type;
 	q->io_modes = VB2_MMAP | VB2_DMABUF;
 	q->drv_priv = ctx;
@@ -525,7 +530,22 @@ static int ionode_m2m_queue_init(struct ionode_m2m_ctx *ctx,
 	 * were made with: both queues map both ways.
 	 */
 	q->bidirectional = true;
-	return vb2_queue_init(q);
+	ret = vb2_queue_init(q);
+	if (ret)
+		return ret;
+	/* MMAP buffers are the opener's, charged to the opener. */
+	return ionode_vb2_queue_set_client(q, ctx->client);
+}
+
+/* Undoes ionode_m2m_open() once the queues are released or never were. */
+static void ionode_m2m_ctx_free(struct ionode_m2m_ctx *ctx)
+{
+	ionode_vb2_queue_set_client(&ctx->out_q, NULL);
+	ionode_vb2_queue_set_client(&ctx->cap_q, NULL);
+	ionode_m2m_job_fini(ctx);
+	ionode_client_close(ctx->client);
+	v4l2_fh_exit(&ctx->fh);
+	kfree(ctx);
 }
 
 /* ---- file operations ------------------------------------------------------ */
@@ -540,6 +560,16 @@ static int ionode_m2m_open(struct file *file)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
+	/*
+	 * The client stands for the task opening the node: MMAP buffers
+	 * count against its limits, wherever the fd goes afterwards.
+	 */
+	ctx->client = ionode_client_open(mdev->name);
+	if (IS_ERR(ctx->client)) {
+		ret = PTR_ERR(ctx->client);
+		kfree(ctx);
+		return ret;
+	}
 	ctx->mdev = mdev;
 	v4l2_fh_init(&ctx->fh, video_devdata(file));
 	file->private_data = &ctx->fh;
@@ -561,9 +591,8 @@ static int ionode_m2m_open(struct file *file)
 		ret = ionode_m2m_queue_init(ctx, &ctx->cap_q,
 					    V4L2_BUF_TYPE_VIDEO_CAPTURE);
 	if (ret) {
-		ionode_m2m_job_fini(ctx);
-		v4l2_fh_exit(&ctx->fh);
-		kfree(ctx);
+		/* No buffers yet: nothing for vb2 to release. */
+		ionode_m2m_ctx_free(ctx);
 		return ret;
 	}
 	v4l2_fh_add(&ctx->fh);
@@ -579,11 +608,8 @@ static int ionode_m2m_release(struct file *file)
 	vb2_queue_release(&ctx->out_q);
 	vb2_queue_release(&ctx->cap_q);
 	mutex_unlock(&mdev->lock);
-	ionode_m2m_job_fini(ctx);
-
 	v4l2_fh_del(&ctx->fh);
-	v4l2_fh_exit(&ctx->fh);
-	kfree(ctx);
+	ionode_m2m_ctx_free(ctx);
 	return 0;
 }
 
