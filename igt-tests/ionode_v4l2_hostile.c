@@ -30,6 +30,7 @@
  * privileges in a child) and restore every parameter they change.
  */
 #include <fcntl.h>
+#include <glob.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,41 +129,32 @@ static void require_root_policy(void)
 
 /* ---- state, released at the start of every subtest --------------------- */
 
+/*
+ * Every subtest starts here: what a failed one left (fds, mappings,
+ * parameters) is released, ionode is opened afresh (untracked: @ion is
+ * only ever closed by ionode_fresh_fd()) and the heap list read again.
+ */
 static void fresh(void)
 {
 	release_all();
 	restore_params();
-	ion = track_fd(igt_ionode_open());
+	ionode_fresh_fd(&ion);
 	ionode_put_heaps(&heaps);
 	ionode_get_heaps(ion, &heaps);
 }
 
-#define subtest(name) \
-	igt_subtest(name) for (int __once = (fresh(), 1); __once; __once = 0)
-
-static uint64_t used_of(const char *name)
-{
-	struct ionode_heaps now;
-	const struct drm_ionode_heap_info *h;
-	uint64_t used = 0;
-
-	ionode_get_heaps(ion, &now);
-	h = ionode_heap(&now, name);
-	if (h)
-		used = h->used_bytes;
-	ionode_put_heaps(&now);
-	return used;
-}
-
-/* Bytes used in every carveout heap. */
+/* Bytes used in every carveout heap now. */
 static uint64_t carveouts_used(void)
 {
+	struct ionode_heaps now;
 	uint64_t sum = 0;
 	uint32_t i;
 
-	for (i = 0; i < heaps.count; i++)
-		if (heaps.info[i].type == IONODE_HEAP_TYPE_CARVEOUT)
-			sum += used_of(heaps.info[i].name);
+	ionode_get_heaps(ion, &now);
+	for (i = 0; i < now.count; i++)
+		if (now.info[i].type == IONODE_HEAP_TYPE_CARVEOUT)
+			sum += now.info[i].used_bytes;
+	ionode_put_heaps(&now);
 	return sum;
 }
 
@@ -344,7 +336,6 @@ static void test_requeue_smaller(uint32_t length)
 	dqbuf(s.fd, OUT, DMABUF);
 	small_big_good_and_close(&s, 0);
 	release_all();
-	ion = track_fd(igt_ionode_open());
 	igt_assert_eq_u64(ionode_total_used(ion), before);
 }
 
@@ -585,7 +576,6 @@ static void test_mmap_offsets(void)
 	}
 	close_promptly(fd);
 	release_all();
-	ion = track_fd(igt_ionode_open());
 	igt_assert_eq_u64(ionode_total_used(ion), before);
 }
 
@@ -737,19 +727,19 @@ struct usage {
 	uint64_t bytes, buffers, kernel_bytes;
 };
 
+/* ionode's debugfs "clients" file (mounting debugfs if need be). */
 static bool clients_path(char *path, size_t len)
 {
-	struct stat st;
-	int i;
+	glob_t g;
+	bool found;
 
-	if (stat("/sys/kernel/debug/dri", &st) != 0 && geteuid() == 0)
+	if (access("/sys/kernel/debug/dri", F_OK) && geteuid() == 0)
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	for (i = 0; i < 512; i++) {
-		snprintf(path, len, "/sys/kernel/debug/dri/%d/ionode_clients", i);
-		if (access(path, R_OK) == 0)
-			return true;
-	}
-	return false;
+	found = glob("/sys/kernel/debug/dri/*/ionode_clients", 0, NULL, &g) == 0;
+	if (found)
+		snprintf(path, len, "%s", g.gl_pathv[0]);
+	globfree(&g);
+	return found;
 }
 
 /* Column @name's index in the header line @cols (of @n), or -1. */
@@ -858,7 +848,7 @@ static void test_accounting(void)
 igt_main
 {
 	igt_fixture {
-		ion = track_fd(igt_ionode_open());
+		ionode_fresh_fd(&ion);
 		ionode_get_heaps(ion, &heaps);
 		igt_require_f(find_video("ionode_v4l2", DEV_PLAIN,
 					 V4L2_CAP_VIDEO_M2M,
@@ -870,32 +860,55 @@ igt_main
 					 sizeof(saved_restricted));
 	}
 
-	subtest("requeue-smaller-dmabuf")
+	igt_subtest("requeue-smaller-dmabuf") {
+		fresh();
 		test_requeue_smaller(4096);
-	subtest("requeue-smaller-dmabuf-length-0")
+	}
+	igt_subtest("requeue-smaller-dmabuf-length-0") {
+		fresh();
 		test_requeue_smaller(0);
-	subtest("dmabuf-bad-lengths")
+	}
+	igt_subtest("dmabuf-bad-lengths") {
+		fresh();
 		test_bad_lengths();
-	subtest("mmap-bad-payload")
+	}
+	igt_subtest("mmap-bad-payload") {
+		fresh();
 		test_mmap_payload();
-	subtest("mplane-refused")
+	}
+	igt_subtest("mplane-refused") {
+		fresh();
 		test_mplane_refused();
-	subtest("create-bufs-bounds-output")
+	}
+	igt_subtest("create-bufs-bounds-output") {
+		fresh();
 		test_create_bufs_bounds(OUT);
-	subtest("create-bufs-bounds-capture")
+	}
+	igt_subtest("create-bufs-bounds-capture") {
+		fresh();
 		test_create_bufs_bounds(CAP);
-	subtest("mmap-offsets-large-output")
+	}
+	igt_subtest("mmap-offsets-large-output") {
+		fresh();
 		test_mmap_offsets();
-	subtest("mmap-client-limit")
+	}
+	igt_subtest("mmap-client-limit") {
+		fresh();
 		test_client_limit();
-	subtest("mmap-restricted-heaps")
+	}
+	igt_subtest("mmap-restricted-heaps") {
+		fresh();
 		test_restricted_heaps();
-	subtest("mmap-accounting-opener")
+	}
+	igt_subtest("mmap-accounting-opener") {
+		fresh();
 		test_accounting();
+	}
 
 	igt_fixture {
 		release_all();
 		restore_params();
 		ionode_put_heaps(&heaps);
+		close(ion);
 	}
 }
