@@ -14,8 +14,7 @@
 # from linux-source-6.1 instead (see Documentation/testing.rst).
 
 SHELL := /bin/bash
-KVER ?= $(shell bash -c '. tools/vm/common.sh && detect_kver' 2>/dev/null)
-KDIR ?= /lib/modules/$(KVER)/build
+include tools/kver.mk
 KERNEL ?= stock
 CHECKPATCH := /usr/src/linux-source-6.1/scripts/checkpatch.pl
 
@@ -28,7 +27,8 @@ export IONODE_PARAMS ?= carveout=64M@0x40000000,64M@0x140000000
 
 KERNEL_MODULES := drm-driver $(wildcard v4l2-glue)
 
-.PHONY: all modules tools tests deps check demo bench checkpatch sparse clean
+.PHONY: all modules tools tests deps check host-checks demo bench checkpatch \
+	sparse clean
 
 all: modules tools tests
 
@@ -48,14 +48,20 @@ deps:
 
 # Each target re-enters make after installing, so that KVER is found on a
 # machine whose kernel headers were just installed.
+# The host-side checks come first: cheap, and a failure there needs no VM.
 ifeq ($(KERNEL),full)
 check: deps
+	$(MAKE) host-checks
 	tools/vm/kernel/run-full-check
 else
 check: deps
-	$(MAKE) all
+	$(MAKE) host-checks all
 	tools/vm/run-tests
 endif
+
+# The results reader's and kernel-log classifier's self-test (canned logs).
+host-checks:
+	tools/vm/results.py --self-test
 
 demo: deps
 	$(MAKE) all

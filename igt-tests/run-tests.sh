@@ -7,12 +7,15 @@
 #
 # TEST defaults to every binary in igt-tests/build/; ARGS are passed to each
 # binary (e.g. -- --run-subtest 'bad-*'). Each binary's output is shown as
-# it runs. Exit status: 0 if no subtest failed and at least one passed,
+# it runs; its "Subtest NAME: RESULT" and "Dynamic subtest NAME: RESULT"
+# lines are counted by tools/vm/results.py, as by make check. Exit status: 0 if no subtest failed and at least one passed,
 # 77 if everything was skipped (no ionode device), 1 if anything failed or a
 # binary crashed.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+# The one reader of IGT results, shared with tools/vm/run-tests (make check).
+results=$here/../tools/vm/results.py
 tests=""
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -37,9 +40,10 @@ for t in $tests; do
 	echo "=== $t"
 	{ "$bin" "$@" 2>&1; echo $? >"$rcfile"; } | tee "$log"
 	rc=$(cat "$rcfile")
-	p=$(grep -c '^Subtest .*: SUCCESS' "$log")
-	f=$(grep -c -E '^Subtest .*: (FAIL|CRASH|TIMEOUT)' "$log")
-	s=$(grep -c '^Subtest .*: SKIP' "$log")
+	# p, f and s: its subtests passed, failed (FAIL, CRASH, TIMEOUT...)
+	# and skipped, dynamic subtests included.
+	p=0 f=0 s=0
+	eval "$("$results" subtests "$log")" || exit
 	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 	case "$rc" in
 	0|77) ;;

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(
-	gcc make pkg-config kmod cpio xz-utils perl
+	gcc make pkg-config kmod cpio xz-utils perl python3 python3-sphinx
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static
 	libdrm-dev libdrm-tests v4l-utils sparse
