@@ -7,6 +7,7 @@
 #   make demo     install what is missing, build, run the guided demo
 #   make bench    install what is missing, build, run the benchmarks
 #   make checkpatch / make sparse    kernel style and static checks
+#   make htmldocs build/htmldocs/ from Documentation/ (Sphinx + kernel-doc)
 #
 # Modules build against Debian's stock kernel (the newest /boot/vmlinuz-*
 # with headers), never against the host's running kernel: KVER=... or
@@ -27,7 +28,7 @@ export IONODE_PARAMS ?= carveout=64M@0x40000000,64M@0x140000000
 
 KERNEL_MODULES := drm-driver $(wildcard v4l2-glue)
 
-.PHONY: all modules tools tests deps check host-checks demo bench checkpatch \
+.PHONY: all modules tools tests deps check host-checks htmldocs demo bench checkpatch \
 	sparse clean
 
 all: modules tools tests
@@ -59,9 +60,19 @@ check: deps
 	tools/vm/run-tests
 endif
 
-# The results reader's and kernel-log classifier's self-test (canned logs).
-host-checks:
+# The results reader's and kernel-log classifier's self-test (canned logs),
+# and the documentation, which must build without a warning.
+host-checks: htmldocs
 	tools/vm/results.py --self-test
+
+# Documentation/ rendered by Sphinx with the kernel's kernel-doc extension,
+# used in place from linux-source-6.1 (the API reference comes from the
+# sources' kernel-doc comments). Any warning fails it.
+KERNEL_SRC ?= /usr/src/linux-source-6.1
+htmldocs:
+	@test -f $(KERNEL_SRC)/scripts/kernel-doc || { echo "no $(KERNEL_SRC)/scripts/kernel-doc: run tools/install-deps.sh"; exit 1; }
+	KERNEL_SRC=$(KERNEL_SRC) sphinx-build -W --keep-going -E -q -b html \
+		-d build/htmldocs/.doctrees Documentation build/htmldocs
 
 demo: deps
 	$(MAKE) all

@@ -36,9 +36,16 @@ extern "C" {
 #define IONODE_UAPI_MAJOR		1
 #define IONODE_UAPI_MINOR		0
 
-/** IONODE_MAX_HEAPS: heap ids are bit numbers in a __u64 heap mask. */
+/**
+ * DOC: ionode uapi limits
+ *
+ * IONODE_MAX_HEAPS
+ *	heap ids are bit numbers in a __u64 heap mask.
+ *
+ * IONODE_HEAP_NAME_LEN
+ *	size of the NUL-terminated heap name field.
+ */
 #define IONODE_MAX_HEAPS		64
-/** IONODE_HEAP_NAME_LEN: size of the NUL-terminated heap name field. */
 #define IONODE_HEAP_NAME_LEN		32
 
 /**
@@ -56,13 +63,24 @@ enum ionode_heap_type {
 	IONODE_HEAP_TYPE_CMA = 3,
 };
 
-/* Heap flags, reported in &drm_ionode_heap_info.flags. */
-/** IONODE_HEAP_CONTIGUOUS: every buffer of this heap is physically contiguous. */
+/**
+ * DOC: ionode heap flags
+ *
+ * Reported in &drm_ionode_heap_info.flags:
+ *
+ * IONODE_HEAP_CONTIGUOUS
+ *	every buffer of this heap is physically contiguous.
+ *
+ * IONODE_HEAP_RESTRICTED
+ *	only privileged callers may allocate here.
+ *
+ * And in its byte counts:
+ *
+ * IONODE_SIZE_UNKNOWN
+ *	value of a byte count the heap cannot tell.
+ */
 #define IONODE_HEAP_CONTIGUOUS		_BITUL(0)
-/** IONODE_HEAP_RESTRICTED: only privileged callers may allocate here. */
 #define IONODE_HEAP_RESTRICTED		_BITUL(1)
-
-/** IONODE_SIZE_UNKNOWN: value of a byte count the heap cannot tell. */
 #define IONODE_SIZE_UNKNOWN		(~(__u64)0)
 
 /**
@@ -117,17 +135,24 @@ struct drm_ionode_query_heaps {
 	__u64 heaps;
 };
 
-/* Buffer flags for &drm_ionode_create.flags. */
 /**
- * IONODE_BO_CACHED: CPU mappings (mmap of the DRM fd or dma-buf fd, kernel
- * vmap) are cached; CPU access must then be bracketed with
- * DMA_BUF_IOCTL_SYNC so devices see the data. Without this flag mappings
- * are write-combined.
+ * DOC: ionode buffer flags
+ *
+ * For &drm_ionode_create.flags:
+ *
+ * IONODE_BO_CACHED
+ *	CPU mappings (mmap of the DRM fd or dma-buf fd, kernel vmap) are
+ *	cached; CPU access must then be bracketed with DMA_BUF_IOCTL_SYNC so
+ *	devices see the data. Without this flag mappings are write-combined.
+ *
+ * IONODE_BO_CONTIGUOUS
+ *	the buffer must be physically contiguous.
+ *
+ * IONODE_BO_FLAGS
+ *	every valid &drm_ionode_create.flags bit.
  */
 #define IONODE_BO_CACHED		_BITUL(0)
-/** IONODE_BO_CONTIGUOUS: the buffer must be physically contiguous. */
 #define IONODE_BO_CONTIGUOUS		_BITUL(1)
-/** IONODE_BO_FLAGS: every valid &drm_ionode_create.flags bit. */
 #define IONODE_BO_FLAGS			(IONODE_BO_CACHED | IONODE_BO_CONTIGUOUS)
 
 /**
@@ -182,15 +207,28 @@ struct drm_ionode_map_offset {
 	__u64 offset;
 };
 
-/* Buffer attributes for &drm_ionode_bo_info.attrs. */
-/** IONODE_ATTR_CONTIGUOUS: the buffer is physically contiguous. */
+/**
+ * DOC: ionode buffer attributes
+ *
+ * Reported in &drm_ionode_bo_info.attrs:
+ *
+ * IONODE_ATTR_CONTIGUOUS
+ *	the buffer is physically contiguous.
+ *
+ * IONODE_ATTR_IMPORTED
+ *	the buffer was imported from another exporter.
+ *
+ * IONODE_ATTR_EXPORTED
+ *	the buffer has a dma-buf (it was exported).
+ *
+ * And in &drm_ionode_bo_info.heap_id:
+ *
+ * IONODE_HEAP_ID_NONE
+ *	the heap id of an imported buffer.
+ */
 #define IONODE_ATTR_CONTIGUOUS		_BITUL(0)
-/** IONODE_ATTR_IMPORTED: the buffer was imported from another exporter. */
 #define IONODE_ATTR_IMPORTED		_BITUL(1)
-/** IONODE_ATTR_EXPORTED: the buffer has a dma-buf (it was exported). */
 #define IONODE_ATTR_EXPORTED		_BITUL(2)
-
-/** IONODE_HEAP_ID_NONE: &drm_ionode_bo_info.heap_id of an imported buffer. */
 #define IONODE_HEAP_ID_NONE		(~(__u32)0)
 
 /**
