@@ -6,11 +6,15 @@
  *   ionodectl [-d NODE] heaps [--bytes]
  *   ionodectl [-d NODE] alloc SIZE [--heap NAME]... [--cached] [--contig]
  *                              [--align N] [--check]
+ *   ionodectl --help
  *
- * SIZE and N accept a K, M or G suffix (powers of 1024).
+ * SIZE and N accept a K, M or G suffix (powers of 1024). Options are parsed
+ * with getopt_long(): the global ones before the command, the command's
+ * own after it, in any order with its arguments.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,12 +44,30 @@ static void usage(FILE *f)
 		"                            that a written pattern reads back\n"
 		"\n"
 		"options:\n"
-		"  -d NODE                   use this DRM node instead of looking up the\n"
+		"  -d, --device NODE         use this DRM node instead of looking up the\n"
 		"                            render node whose driver is \"ionode\"\n"
-		"  -h, --help                this text\n"
+		"  -h, --help                this text (also after a command)\n"
 		"\n"
 		"SIZE and N take an optional K, M or G suffix (powers of 1024).\n",
 		prog);
+}
+
+/*
+ * Parse the options of a command with getopt_long(): @argv[0] is the
+ * command's name. Returns the option, -1 at the end, or '?' after printing
+ * what was wrong with an unknown option or a missing value.
+ */
+static int next_opt(int argc, char **argv, const struct option *opts)
+{
+	int c = getopt_long(argc, argv, ":h", opts, NULL);
+
+	if (c == '?')
+		fprintf(stderr, "%s %s: unknown argument '%s'\n", prog, argv[0],
+			argv[optind - 1]);
+	else if (c == ':')
+		fprintf(stderr, "%s %s: %s needs a value\n", prog, argv[0],
+			argv[optind - 1]);
+	return c == ':' ? '?' : c;
 }
 
 static const char *errname(int err)
@@ -197,19 +219,33 @@ static int get_heaps(int fd, struct drm_ionode_heap_info **heaps,
 
 static int cmd_heaps(int fd, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
 	struct drm_ionode_heap_info *heaps;
 	bool bytes = false;
 	uint32_t count, i;
 	char b[6][40];
+	int c;
 
-	for (i = 0; i < (uint32_t)argc; i++) {
-		if (strcmp(argv[i], "--bytes") == 0) {
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		switch (c) {
+		case 'b':
 			bytes = true;
-		} else {
-			fprintf(stderr, "%s heaps: unknown argument '%s'\n",
-				prog, argv[i]);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
 			return 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s heaps: unknown argument '%s'\n", prog,
+			argv[optind]);
+		return 2;
 	}
 
 	if (get_heaps(fd, &heaps, &count))
@@ -336,6 +372,15 @@ static int check_buffer(int fd, uint32_t handle, uint64_t size)
 
 static int cmd_alloc(int fd, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "heap", required_argument, NULL, 'H' },
+		{ "cached", no_argument, NULL, 'c' },
+		{ "contig", no_argument, NULL, 'C' },
+		{ "align", required_argument, NULL, 'a' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
 	struct drm_ionode_heap_info *heaps;
 	struct drm_ionode_create req = { 0 };
 	struct drm_ionode_bo_info info;
@@ -344,34 +389,29 @@ static int cmd_alloc(int fd, int argc, char **argv)
 	uint32_t count, flags = 0;
 	uint64_t mask = 0, size = 0, align = 0;
 	char b[4][64];
-	int i, ret, status = 0;
+	int c, i, ret, status = 0;
 
 	if (get_heaps(fd, &heaps, &count))
 		return 1;
 
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--cached") == 0) {
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		switch (c) {
+		case 'c':
 			flags |= IONODE_BO_CACHED;
-		} else if (strcmp(a, "--contig") == 0) {
+			break;
+		case 'C':
 			flags |= IONODE_BO_CONTIGUOUS;
-		} else if (strcmp(a, "--check") == 0) {
+			break;
+		case 'k':
 			check = true;
-		} else if (strcmp(a, "--heap") == 0 ||
-			   strncmp(a, "--heap=", 7) == 0) {
-			const char *name = a[6] == '=' ? a + 7 : argv[++i];
-
-			if (!name) {
-				fprintf(stderr, "%s alloc: --heap needs a name\n", prog);
-				goto usage;
-			}
-			h = ionode_find_heap(heaps, count, name);
+			break;
+		case 'H':
+			h = ionode_find_heap(heaps, count, optarg);
 			if (!h || h->id >= IONODE_MAX_HEAPS) {
 				uint32_t j;
 
 				fprintf(stderr, "%s alloc: no heap named '%s'; heaps:",
-					prog, name);
+					prog, optarg);
 				for (j = 0; j < count; j++)
 					fprintf(stderr, " %.*s", IONODE_HEAP_NAME_LEN,
 						heaps[j].name);
@@ -380,24 +420,32 @@ static int cmd_alloc(int fd, int argc, char **argv)
 				goto out;
 			}
 			mask |= 1ull << h->id;
-		} else if (strcmp(a, "--align") == 0 ||
-			   strncmp(a, "--align=", 8) == 0) {
-			const char *v = a[7] == '=' ? a + 8 : argv[++i];
-
-			if (!v || parse_size(v, &align)) {
+			break;
+		case 'a':
+			if (parse_size(optarg, &align)) {
 				fprintf(stderr, "%s alloc: bad --align value\n", prog);
 				goto usage;
 			}
-		} else if (!have_size && a[0] != '-') {
-			if (parse_size(a, &size)) {
-				fprintf(stderr, "%s alloc: bad size '%s'\n", prog, a);
-				goto usage;
-			}
-			have_size = true;
-		} else {
-			fprintf(stderr, "%s alloc: unknown argument '%s'\n", prog, a);
+			break;
+		case 'h':
+			free(heaps);
+			usage(stdout);
+			return 0;
+		default:
 			goto usage;
 		}
+	}
+	for (i = optind; i < argc; i++) {
+		if (have_size) {
+			fprintf(stderr, "%s alloc: unknown argument '%s'\n", prog,
+				argv[i]);
+			goto usage;
+		}
+		if (parse_size(argv[i], &size)) {
+			fprintf(stderr, "%s alloc: bad size '%s'\n", prog, argv[i]);
+			goto usage;
+		}
+		have_size = true;
 	}
 	if (!have_size) {
 		fprintf(stderr, "%s alloc: missing SIZE\n", prog);
@@ -465,9 +513,14 @@ usage:
 
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
 	const char *node = NULL;
 	const char *cmd;
-	int fd, i = 1, ret;
+	int c, fd, i, ret;
 
 	if (argc > 0 && argv[0]) {
 		const char *slash = strrchr(argv[0], '/');
@@ -475,19 +528,25 @@ int main(int argc, char **argv)
 		prog = slash ? slash + 1 : argv[0];
 	}
 
-	while (i < argc && argv[i][0] == '-') {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+	/* "+": the global options end at the command. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			node = optarg;
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
-			node = argv[i + 1];
-			i += 2;
-		} else {
-			fprintf(stderr, "%s: unknown option '%s'\n", prog, argv[i]);
+		default:
+			fprintf(stderr, "%s: %s '%s'\n", prog,
+				c == ':' ? "missing value for option" :
+				"unknown option", argv[optind - 1]);
 			usage(stderr);
 			return 2;
 		}
 	}
+	i = optind;
 	if (i >= argc) {
 		usage(stderr);
 		return 2;
@@ -508,10 +567,12 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		return 1;
 
+	/* The command's own options: argv[0] is the command, getopt restarts. */
+	optind = 0;
 	if (strcmp(cmd, "heaps") == 0)
-		ret = cmd_heaps(fd, argc - i, argv + i);
+		ret = cmd_heaps(fd, argc - i + 1, argv + i - 1);
 	else if (strcmp(cmd, "alloc") == 0)
-		ret = cmd_alloc(fd, argc - i, argv + i);
+		ret = cmd_alloc(fd, argc - i + 1, argv + i - 1);
 	else if (i < argc) {
 		fprintf(stderr, "%s info: takes no arguments\n", prog);
 		ret = 2;

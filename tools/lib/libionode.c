@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -18,13 +17,10 @@
 
 #include "libionode.h"
 
+/* libdrm's drmIoctl() restarts the call on EINTR and EAGAIN. */
 int ionode_ioctl(int fd, unsigned long request, void *arg)
 {
-	int ret;
-
-	do {
-		ret = ioctl(fd, request, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	int ret = drmIoctl(fd, request, arg);
 
 	return ret == -1 ? -errno : ret;
 }
@@ -268,9 +264,7 @@ int ionode_create(int fd, uint64_t size, uint64_t heap_mask, uint32_t flags,
 
 int ionode_close(int fd, uint32_t handle)
 {
-	struct drm_gem_close arg = { .handle = handle };
-
-	return ionode_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &arg);
+	return drmCloseBufferHandle(fd, handle) ? -errno : 0;
 }
 
 int ionode_map_offset(int fd, uint32_t handle, uint64_t *offset)

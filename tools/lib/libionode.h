@@ -171,7 +171,7 @@ int ionode_create(int fd, uint64_t size, uint64_t heap_mask, uint32_t flags,
 		  uint32_t *handle);
 
 /**
- * ionode_close() - release a GEM handle (DRM_IOCTL_GEM_CLOSE)
+ * ionode_close() - release a GEM handle (drmCloseBufferHandle())
  *
  * The buffer itself lives on while mappings, dma-buf fds or other handles
  * reference it.
@@ -216,7 +216,7 @@ int ionode_bo_info(int fd, uint32_t handle, struct drm_ionode_bo_info *info);
  */
 
 /**
- * ionode_export() - export a buffer as a dma-buf fd
+ * ionode_export() - export a buffer as a dma-buf fd (drmPrimeHandleToFD())
  *
  * drmPrimeHandleToFD() with DRM_CLOEXEC | DRM_RDWR, so the dma-buf fd can be
  * mapped writable.
@@ -259,7 +259,7 @@ int ionode_dmabuf_mmap(int dmabuf_fd, size_t size, int prot, void **ptr);
  */
 
 /**
- * ionode_ioctl() - ioctl() restarted on EINTR/EAGAIN, returning -errno
+ * ionode_ioctl() - drmIoctl() (restarted on EINTR/EAGAIN), returning -errno
  */
 int ionode_ioctl(int fd, unsigned long request, void *arg);
 
