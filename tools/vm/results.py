@@ -27,6 +27,7 @@ ionode frame ("noise"), one on the allow-list of known upstream reports
 Only "known:*" and "noise" leave a run passing.
 """
 
+import argparse
 import glob
 import os
 import re
@@ -342,6 +343,7 @@ class Run:
         self.detector_reports = self.allowed_n = 0
         self.failures, self.summary, self.allowed = [], [], []
         self.kunit_line = None
+        self.fault_line = None
 
     def fail(self, name, reason):
         self.failed += 1
@@ -474,7 +476,6 @@ class Run:
             self.binary(os.path.join(results, "kmemleak-after-unload"),
                         "kmemleak-after-unload")
         # ionode_fault's closing line, for the summary.
-        self.fault_line = None
         for out in sorted(glob.glob(os.path.join(results, "*", "output"))):
             for line in read_lines(out) or []:
                 if line.startswith("fault injection: "):
@@ -517,37 +518,24 @@ class Run:
 
 
 def cmd_run_tests(args):
-    """run-tests RESULTS --vm-rc RC --vm-out DIR --kver KVER --log LOG
-    --repo REPO BIN..."""
-    opts = {"--vm-rc": "0", "--vm-out": None, "--kver": "",
-            "--log": None, "--repo": None}
-    results = args.pop(0)
-    bins = []
-    while args:
-        a = args.pop(0)
-        if a in opts:
-            opts[a] = args.pop(0)
-        else:
-            bins.append(a)
-    vm_rc = int(opts["--vm-rc"])
+    vm_rc = args.vm_rc
     run = Run(load_known())
-    run.account(results, bins, vm_rc)
+    run.account(args.results, args.bins, vm_rc)
     report = run.report()
-    log = opts["--log"]
+    log = args.log
     if log:
         os.makedirs(os.path.dirname(log) or ".", exist_ok=True)
         with open(log + ".tmp", "w", encoding="latin-1") as f:
             f.write("run-tests: %s, kernel %s, vm-run exit status %d\n" % (
                 time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-                opts["--kver"], vm_rc))
+                args.kver, vm_rc))
             for name in ("output.log", "console.log", "dmesg.log"):
                 f.write("==================== %s ====================\n" %
                         name)
                 try:
-                    with open(os.path.join(opts["--vm-out"] or "", name),
-                              "rb") as src:
+                    with open(os.path.join(args.vm_out, name), "rb") as src:
                         f.write(src.read().decode("latin-1"))
-                except (OSError, TypeError):
+                except OSError:
                     f.write("(missing)\n")
             f.write("\n".join(report + [run.total()]) + "\n")
         os.replace(log + ".tmp", log)
@@ -555,8 +543,8 @@ def cmd_run_tests(args):
     print("\n".join(report))
     if log:
         shown = log
-        if opts["--repo"] and log.startswith(opts["--repo"] + "/"):
-            shown = log[len(opts["--repo"]) + 1:]
+        if args.repo and log.startswith(args.repo + "/"):
+            shown = log[len(args.repo) + 1:]
         print("Full guest log: " + shown)
     print(run.total())
     return 0 if run.failed == 0 else 1
@@ -615,7 +603,7 @@ def vm_klog(out, known):
 
 
 def cmd_vm_klog(args):
-    err, problem = vm_klog(args[0], load_known())
+    err, problem = vm_klog(args.out, load_known())
     for line in err:
         print(line, file=sys.stderr)
     if problem:
@@ -624,7 +612,7 @@ def cmd_vm_klog(args):
 
 
 def cmd_subtests(args):
-    p, f, s = count(subtests(read_lines(args[0]) or []))
+    p, f, s = count(subtests(read_lines(args.output) or []))
     print("p=%d f=%d s=%d" % (p, f, s))
     return 0
 
@@ -751,20 +739,38 @@ def self_test():
 def main(argv):
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(encoding="latin-1", errors="replace")
-    if not argv or argv[0] in ("-h", "--help"):
-        print(__doc__.strip())
-        return 0 if argv else 2
-    cmd, args = argv[0], argv[1:]
-    if cmd == "--self-test":
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1])
+    ap.add_argument("--self-test", action="store_true",
+                    help="check the classifier on canned kernel logs")
+    sub = ap.add_subparsers(dest="cmd")
+    rt = sub.add_parser("run-tests", help="account a tools/vm/run-tests run")
+    rt.add_argument("results", help="the guest's results directory")
+    rt.add_argument("bins", nargs="*", metavar="BIN",
+                    help="the binaries guest-tests ran, in order")
+    rt.add_argument("--vm-rc", type=int, default=0,
+                    help="vm-run's exit status")
+    rt.add_argument("--vm-out", default="",
+                    help="vm-run's out dir (its logs go into --log)")
+    rt.add_argument("--kver", default="", help="the kernel, for --log")
+    rt.add_argument("--log", help="where to keep the full guest log")
+    rt.add_argument("--repo", help="shown paths are relative to it")
+    rt.set_defaults(func=cmd_run_tests)
+    vk = sub.add_parser("vm-klog", help="vm-run's kernel-log check")
+    vk.add_argument("out", help="vm-run's out dir")
+    vk.set_defaults(func=cmd_vm_klog)
+    st = sub.add_parser("subtests", help="count a binary's IGT results")
+    st.add_argument("output", help="the binary's output")
+    st.set_defaults(func=cmd_subtests)
+    args = ap.parse_args(argv)
+    if args.self_test:
         return self_test()
-    if cmd == "run-tests" and args:
-        return cmd_run_tests(args)
-    if cmd == "vm-klog" and len(args) == 1:
-        return cmd_vm_klog(args)
-    if cmd == "subtests" and len(args) == 1:
-        return cmd_subtests(args)
-    print("results.py: bad usage (see --help)", file=sys.stderr)
-    return 2
+    if not args.cmd:
+        ap.print_usage(sys.stderr)
+        return 2
+    return args.func(args)
 
 
 if __name__ == "__main__":
