@@ -9,9 +9,9 @@
 #include <kunit/test.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
-#include <linux/device.h>
 #include <linux/fcntl.h>
 #include <linux/genalloc.h>
+#include <linux/platform_device.h>
 #include <linux/sizes.h>
 
 #include <drm/drm_drv.h>
@@ -608,21 +608,25 @@ static void import_size_test(struct kunit *test)
 {
 	static const size_t bad[] = { 1, PAGE_SIZE - 1, PAGE_SIZE + 1,
 				      3 * PAGE_SIZE + 17 };
+	struct platform_device *pdev;
 	struct ionode_device *idev;
 	struct drm_gem_object *obj;
 	struct dma_buf *dmabuf;
-	struct device *dev;
 	unsigned int i;
 
-	/* The suites run before ionode's own device probes: make one. */
-	dev = root_device_register("ionode-kunit");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
-	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)),
-			0);
-	idev = devm_drm_dev_alloc(dev, &ionode_drm_driver, struct ionode_device,
-				  drm);
+	/*
+	 * The suites run before ionode's own device probes: make a DRM
+	 * device of ionode's driver on a platform device no driver binds.
+	 */
+	pdev = platform_device_register_simple("ionode-kunit", -1, NULL, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(pdev), "platform device: %ld",
+			       PTR_ERR(pdev));
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(&pdev->dev,
+							   DMA_BIT_MASK(64)), 0);
+	idev = devm_drm_dev_alloc(&pdev->dev, &ionode_drm_driver,
+				  struct ionode_device, drm);
 	if (IS_ERR(idev)) {
-		root_device_unregister(dev);
+		platform_device_unregister(pdev);
 		KUNIT_FAIL(test, "no DRM device: %ld", PTR_ERR(idev));
 		return;
 	}
@@ -647,7 +651,7 @@ static void import_size_test(struct kunit *test)
 		drm_gem_object_put(obj);
 	}
 	dma_buf_put(dmabuf);
-	root_device_unregister(dev);
+	platform_device_unregister(pdev);
 }
 
 static struct kunit_case import_cases[] = {
