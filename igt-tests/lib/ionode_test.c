@@ -2,10 +2,14 @@
 /*
  * ionode_test.c - helpers shared by the ionode IGT tests.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -308,4 +312,134 @@ uint64_t ionode_total_used(int fd)
 		used += now.info[i].used_bytes;
 	ionode_put_heaps(&now);
 	return used;
+}
+
+int read_text(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (f < 0)
+		return -errno;
+	n = read(f, buf, len - 1);
+	if (n < 0) {
+		int err = errno;
+
+		close(f);
+		return -err;
+	}
+	buf[n] = '\0';
+	close(f);
+	return 0;
+}
+
+int ionode_param_read(const char *name, char *buf, size_t len)
+{
+	char path[256];
+	size_t l;
+	int ret;
+
+	snprintf(path, sizeof(path), IONODE_PARAM_DIR "/%s", name);
+	ret = read_text(path, buf, len);
+	if (ret)
+		return ret;
+	l = strlen(buf);
+	while (l && buf[l - 1] == '\n')
+		buf[--l] = '\0';
+	return 0;
+}
+
+int ionode_param_write(const char *name, const char *val)
+{
+	char path[256];
+	const char *data = *val ? val : "\n";
+	ssize_t n;
+	int f, err = 0;
+
+	snprintf(path, sizeof(path), IONODE_PARAM_DIR "/%s", name);
+	f = open(path, O_WRONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	n = write(f, data, strlen(data));
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != strlen(data))
+		err = -EIO;
+	close(f);
+	return err;
+}
+
+bool ionode_find_debugfs(char *dir, size_t len)
+{
+	DIR *d;
+	struct dirent *e;
+	bool found = false;
+
+	if (access(IONODE_DEBUGFS_DRI, F_OK) != 0 && geteuid() == 0)
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	d = opendir(IONODE_DEBUGFS_DRI);
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		char path[600], name[256];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), IONODE_DEBUGFS_DRI "/%s/name",
+			 e->d_name);
+		if (read_text(path, name, sizeof(name)) || !strstr(name, "ionode"))
+			continue;
+		snprintf(path, sizeof(path), IONODE_DEBUGFS_DRI "/%s/ionode_heaps",
+			 e->d_name);
+		if (access(path, R_OK) != 0)
+			continue;
+		snprintf(dir, len, IONODE_DEBUGFS_DRI "/%s", e->d_name);
+		found = true;
+	}
+	closedir(d);
+	return found;
+}
+
+void send_fd(int sock, int sendfd)
+{
+	char ctrl[CMSG_SPACE(sizeof(int))];
+	char byte = 'F';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctrl,
+		.msg_controllen = sizeof(ctrl),
+	};
+	struct cmsghdr *c;
+
+	memset(ctrl, 0, sizeof(ctrl));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &sendfd, sizeof(int));
+	igt_assert_eq(sendmsg(sock, &msg, 0), 1);
+}
+
+int recv_fd(int sock)
+{
+	char ctrl[CMSG_SPACE(sizeof(int))];
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctrl,
+		.msg_controllen = sizeof(ctrl),
+	};
+	struct cmsghdr *c;
+	int rfd;
+
+	igt_assert_eq(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC), 1);
+	c = CMSG_FIRSTHDR(&msg);
+	igt_assert(c && c->cmsg_level == SOL_SOCKET &&
+		   c->cmsg_type == SCM_RIGHTS);
+	memcpy(&rfd, CMSG_DATA(c), sizeof(int));
+	return rfd;
 }

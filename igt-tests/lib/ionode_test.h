@@ -164,4 +164,38 @@ void ionode_fresh_fd(int *fd);
  */
 bool igt_modprobe(const char *name);
 
+/** IONODE_PARAM_DIR - ionode's module parameters in sysfs */
+#define IONODE_PARAM_DIR	"/sys/module/ionode/parameters"
+/** IONODE_DEBUGFS_DRI - DRM's debugfs directory */
+#define IONODE_DEBUGFS_DRI	"/sys/kernel/debug/dri"
+
+/** read_text - read a small text file into @buf (NUL-terminated); -errno */
+int read_text(const char *path, char *buf, size_t len);
+
+/**
+ * ionode_param_read - module parameter @name without its trailing newline
+ * Return: 0 or -errno.
+ */
+int ionode_param_read(const char *name, char *buf, size_t len);
+
+/**
+ * ionode_param_write - write @val to module parameter @name (an empty
+ * string is written as a lone newline)
+ * Return: 0 or -errno.
+ */
+int ionode_param_write(const char *name, const char *val);
+
+/**
+ * ionode_find_debugfs - ionode's DRM debugfs directory (the one with
+ * ionode_heaps) into @dir; mounts debugfs first when root and it is not
+ * mounted. Return: whether it was found.
+ */
+bool ionode_find_debugfs(char *dir, size_t len);
+
+/** send_fd - send @sendfd over the Unix socket @sock (SCM_RIGHTS, asserts) */
+void send_fd(int sock, int sendfd);
+
+/** recv_fd - receive an fd sent by send_fd() (asserts); close-on-exec */
+int recv_fd(int sock);
+
 #endif /* IONODE_TEST_H */
