@@ -1,0 +1,999 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ionode_stress - ionode under concurrent, hostile use.
+ *
+ * create-close-race: threads creating buffers while others GEM_CLOSE the
+ *	handles they are about to get (handles are predictable: the lowest
+ *	free id). CREATE must never touch the object once its handle is
+ *	visible, and its reply must always describe the buffer it made.
+ * hammer: threads of several processes sharing one DRM fd (and so one
+ *	handle space) race create, close, PRIME export and import (ionode's
+ *	and vgem's dma-bufs), mmap through the DRM fd and the dma-buf,
+ *	DMA_BUF_IOCTL_SYNC, BO_INFO, MAP_OFFSET, QUERY_HEAPS, fd passing over
+ *	a Unix socket and reopening the device, with random and hostile
+ *	arguments. Every errno must be one the ABI allows; afterwards every
+ *	heap's used_bytes is back where it was and debugfs lists none of the
+ *	test's clients.
+ *
+ * IONODE_SEED=N reproduces a run's random choices (each worker draws from
+ * its own generator seeded from N; the interleaving is the scheduler's).
+ * IONODE_STRESS_SECONDS sets each subtest's duration (default 15 s for the
+ * race, 20 s for the hammer).
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+
+#include "ionode_test.h"
+
+#define KiB		1024ull
+#define RW		(PROT_READ | PROT_WRITE)
+
+static int fd = -1;
+static struct ionode_heaps heaps;
+static uint64_t seed;
+static size_t page;
+
+/* ---- failures from threads ---------------------------------------------- */
+
+/*
+ * igt_assert() leaves through siglongjmp(), which only the thread running
+ * the subtest may do: workers record their first failure here and the
+ * subtest asserts on it once they are joined.
+ */
+static atomic_int failures;
+static char first_failure[512];
+
+static void __igt_printf(1, 2) note_failure(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (atomic_fetch_add(&failures, 1))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(first_failure, sizeof(first_failure), fmt, ap);
+	va_end(ap);
+	igt_warn("%s", first_failure);
+}
+
+#define expect(cond, ...) do { \
+	if (!(cond)) \
+		note_failure(__VA_ARGS__); \
+} while (0)
+
+static void reset_failures(void)
+{
+	atomic_store(&failures, 0);
+	first_failure[0] = '\0';
+}
+
+static void assert_no_failures(void)
+{
+	igt_assert_f(atomic_load(&failures) == 0, "%d failure(s), first: %s",
+		     atomic_load(&failures), first_failure);
+}
+
+/* ---- time, randomness ---------------------------------------------------- */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double seconds(double dflt)
+{
+	const char *s = getenv("IONODE_STRESS_SECONDS");
+
+	return s && atof(s) > 0 ? atof(s) : dflt;
+}
+
+/* splitmix64 */
+static uint64_t rnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint32_t rndn(uint64_t *s, uint32_t n)
+{
+	return (uint32_t)(rnd(s) % n);
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+/*
+ * Thread functions end with thread_done(): a thread killed by a kernel
+ * oops in an ioctl exits without it (and pthread_join() does not notice).
+ */
+static atomic_int threads_done;
+
+static void *thread_done(void)
+{
+	atomic_fetch_add(&threads_done, 1);
+	return NULL;
+}
+
+/*
+ * Joins @n threads that were told to stop at @end and were started after
+ * threads_done was zeroed. One that did not return (killed by an oops) or
+ * is still running 30 s later (stuck in the kernel, left behind) fails the
+ * subtest.
+ */
+static void join_all(pthread_t *t, int n, double end)
+{
+	struct timespec limit;
+	int i, stuck = 0;
+
+	clock_gettime(CLOCK_REALTIME, &limit);
+	limit.tv_sec += (time_t)(end - now()) + 30;
+	for (i = 0; i < n; i++)
+		if (pthread_timedjoin_np(t[i], NULL, &limit))
+			stuck++;
+	igt_assert_f(stuck == 0, "%d thread(s) stuck in the kernel (see its "
+		     "log)\n", stuck);
+	igt_assert_f(atomic_load(&threads_done) == n, "%d thread(s) died "
+		     "inside the kernel (an oops: see its log)\n",
+		     n - atomic_load(&threads_done));
+}
+
+/* ---- heap accounting and debugfs ---------------------------------------- */
+
+struct usage {
+	uint32_t count;
+	uint64_t used[IONODE_MAX_HEAPS];
+};
+
+static struct usage usage_now(int mfd)
+{
+	struct ionode_heaps h;
+	struct usage u = { 0 };
+	uint32_t i;
+
+	ionode_get_heaps(mfd, &h);
+	u.count = h.count;
+	for (i = 0; i < h.count; i++)
+		u.used[i] = h.info[i].used_bytes;
+	ionode_put_heaps(&h);
+	return u;
+}
+
+static void assert_usage_back(int mfd, const struct usage *before)
+{
+	struct usage after = usage_now(mfd);
+	uint32_t i;
+
+	igt_assert_eq(after.count, before->count);
+	for (i = 0; i < after.count; i++)
+		igt_assert_f(after.used[i] == before->used[i],
+			     "heap %s: used_bytes %" PRIu64 " after, %" PRIu64
+			     " before\n", heaps.info[i].name, after.used[i],
+			     before->used[i]);
+}
+
+/*
+ * Lines of debugfs file @name (DRM's "clients": one per open file,
+ * "command tgid ..."; ionode's "ionode_clients": one per client and heap
+ * with buffers, "client pid ...") whose pid column is @pid.
+ */
+static int debugfs_lines_of(const char *name, pid_t pid)
+{
+	char dir[512], path[600], line[512];
+	int n = 0;
+	FILE *f;
+
+	if (!ionode_find_debugfs(dir, sizeof(dir)))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *tok, *save = NULL;
+		int col = 0;
+
+		for (tok = strtok_r(line, " \t\n", &save); tok;
+		     tok = strtok_r(NULL, " \t\n", &save), col++)
+			if (col == 1) {
+				n += atoi(tok) == pid;
+				break;
+			}
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * No open DRM file and no ionode client with buffers belongs to any of
+ * @pids (processes that have exited), and @self holds @self_files files.
+ */
+static void assert_no_clients(const pid_t *pids, int n, int self_files)
+{
+	int i;
+
+	if (debugfs_lines_of("clients", getpid()) < 0) {
+		igt_info("debugfs not available: client lists not checked\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		igt_assert_f(debugfs_lines_of("clients", pids[i]) == 0,
+			     "DRM clients still lists pid %d\n", pids[i]);
+		igt_assert_f(debugfs_lines_of("ionode_clients", pids[i]) == 0,
+			     "ionode_clients still lists pid %d\n", pids[i]);
+	}
+	igt_assert_eq(debugfs_lines_of("clients", getpid()), self_files);
+	igt_assert_eq(debugfs_lines_of("ionode_clients", getpid()), 0);
+}
+
+/* ---- create-close-race -------------------------------------------------- */
+
+static struct {
+	int fd;
+	double end;
+	uint32_t heap;
+	atomic_ulong creates, stolen;
+} race;
+
+static void *race_creator(void *arg)
+{
+	unsigned long i;
+
+	(void)arg;
+	for (i = 0; atomic_load(&failures) == 0; i++) {
+		struct drm_ionode_create c = {
+			.size = 4 * KiB, .heap_mask = 1ull << race.heap,
+		};
+		struct drm_gem_close gc = { 0 };
+
+		if ((i & 31) == 0 && now() > race.end)
+			break;
+		if (drmIoctl(race.fd, DRM_IOCTL_IONODE_CREATE, &c)) {
+			expect(0, "CREATE of 4 KiB failed: %s\n",
+			       igt_errno_name(errno));
+			break;
+		}
+		expect(c.size == 4 * KiB && c.heap_id == race.heap &&
+		       c.handle != 0 && c.pad == 0,
+		       "CREATE returned 0 with a garbage reply: size %llu, "
+		       "heap %u (expected %u), handle %u\n",
+		       (unsigned long long)c.size, c.heap_id, race.heap,
+		       c.handle);
+		atomic_fetch_add(&race.creates, 1);
+		/* The closers may have got it first (or it is a new one). */
+		gc.handle = c.handle;
+		if (drmIoctl(race.fd, DRM_IOCTL_GEM_CLOSE, &gc))
+			expect(errno == EINVAL, "GEM_CLOSE: %s\n",
+			       igt_errno_name(errno));
+	}
+	return thread_done();
+}
+
+static void *race_closer(void *arg)
+{
+	uint32_t h = (uint32_t)(uintptr_t)arg;
+	unsigned long i;
+
+	for (i = 0; atomic_load(&failures) == 0; i++) {
+		struct drm_gem_close gc = { .handle = h + (i & 1) };
+
+		if ((i & 255) == 0 && now() > race.end)
+			break;
+		if (drmIoctl(race.fd, DRM_IOCTL_GEM_CLOSE, &gc) == 0)
+			atomic_fetch_add(&race.stolen, 1);
+		else
+			expect(errno == EINVAL, "GEM_CLOSE: %s\n",
+			       igt_errno_name(errno));
+	}
+	return thread_done();
+}
+
+/*
+ * Two threads create 4 KiB system buffers on one fd while two others close
+ * handles 1 and 2 as fast as they can: the handle a CREATE is about to
+ * return is often closed (and its object freed) before CREATE returns.
+ * Every successful CREATE must report 4 KiB and the system heap, nothing
+ * may oops, and once the fd is closed the heap is back where it was.
+ */
+static void test_create_close_race(void)
+{
+	pthread_t t[4];
+	struct usage before;
+	int mfd = igt_ionode_open(), i;
+
+	before = usage_now(mfd);
+	reset_failures();
+	atomic_store(&threads_done, 0);
+	race.fd = fd;
+	race.heap = ionode_heap(&heaps, "system")->id;
+	race.end = now() + seconds(15);
+	atomic_store(&race.creates, 0);
+	atomic_store(&race.stolen, 0);
+	for (i = 0; i < 4; i++)
+		igt_assert_eq(pthread_create(&t[i], NULL,
+					     i < 2 ? race_creator : race_closer,
+					     (void *)(uintptr_t)1), 0);
+	join_all(t, 4, race.end);
+	igt_info("%lu creates, %lu handles closed by another thread\n",
+		 atomic_load(&race.creates), atomic_load(&race.stolen));
+	assert_no_failures();
+	igt_assert(atomic_load(&race.stolen) > 0);
+
+	ionode_fresh_fd(&fd);
+	assert_usage_back(mfd, &before);
+	close(mfd);
+}
+
+/* ---- hammer -------------------------------------------------------------- */
+
+#define PROCS		3	/* this one and two children */
+#define THREADS		2	/* per process */
+#define MAX_OWN		16
+#define MAX_BUFS	8
+
+enum op {
+	OP_CREATE, OP_CREATE_BAD, OP_CLOSE, OP_CLOSE_ANY, OP_EXPORT, OP_IMPORT,
+	OP_MMAP_DRM, OP_MMAP_DMABUF, OP_SYNC, OP_BO_INFO, OP_QUERY, OP_VGEM,
+	OP_SEND, OP_RECV, OP_REOPEN, OP_BAD_PTR, N_OPS
+};
+
+static const char *const op_names[N_OPS] = {
+	"create", "create-bad", "close", "close-any", "export", "import",
+	"mmap-drm", "mmap-dmabuf", "sync", "bo-info", "query", "vgem",
+	"send", "recv", "reopen", "bad-ptr",
+};
+
+/* Per process, shared by its threads. */
+static struct {
+	double end;
+	int vgem;		/* vgem's card node, or -1 */
+	int sock[2];		/* SOCK_DGRAM pair shared by every process */
+	atomic_ulong ops[N_OPS];
+} hammer;
+
+struct worker {
+	uint64_t rng;
+	int priv;		/* this worker's own ionode fd, or -1 */
+	uint32_t own[MAX_OWN];	/* handles it created on the shared fd */
+	int n_own;
+	int bufs[MAX_BUFS];	/* dma-buf fds, ionode's or vgem's */
+	int n_bufs;
+};
+
+static bool errno_in(int err, const int *ok, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (err == ok[i])
+			return true;
+	return false;
+}
+
+/* An ioctl that must succeed or fail with one of the listed errnos. */
+#define try_ioctl(f, req, arg, ...) ({ \
+	const int __ok[] = { __VA_ARGS__ }; \
+	int __r = drmIoctl((f), (req), (arg)); \
+	if (__r) \
+		expect(errno_in(errno, __ok, sizeof(__ok) / sizeof(int)), \
+		       "%s:%d: " #req ": unexpected %s\n", __func__, \
+		       __LINE__, igt_errno_name(errno)); \
+	__r; \
+})
+
+/* An ioctl that must fail with exactly @err. */
+#define bad_ioctl(f, req, arg, err) do { \
+	int __r = drmIoctl((f), (req), (arg)); \
+	expect(__r == -1 && errno == (err), "%s:%d: " #req ": expected %s, " \
+	       "got %d (%s)\n", __func__, __LINE__, igt_errno_name(err), __r, \
+	       __r ? igt_errno_name(errno) : "success"); \
+} while (0)
+
+static int pick_fd(struct worker *w)
+{
+	return w->priv >= 0 && rndn(&w->rng, 3) == 0 ? w->priv : fd;
+}
+
+/* A handle of the shared fd: one of ours, or any small number. */
+static uint32_t pick_handle(struct worker *w)
+{
+	if (w->n_own && rndn(&w->rng, 4))
+		return w->own[rndn(&w->rng, w->n_own)];
+	return rndn(&w->rng, 48);
+}
+
+static void keep_buf(struct worker *w, int dfd)
+{
+	if (w->n_bufs == MAX_BUFS) {
+		close(w->bufs[0]);
+		memmove(&w->bufs[0], &w->bufs[1], sizeof(w->bufs[0]) * (MAX_BUFS - 1));
+		w->n_bufs--;
+	}
+	w->bufs[w->n_bufs++] = dfd;
+}
+
+/* One of the worker's dma-buf fds, or -1. */
+static int pick_buf(struct worker *w)
+{
+	return w->n_bufs ? w->bufs[rndn(&w->rng, w->n_bufs)] : -1;
+}
+
+/* Is ionode the dma-buf's exporter (its fdinfo's exp_name)? */
+static bool ionode_exported(int dfd)
+{
+	char path[64], text[1024];
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", dfd);
+	return read_text(path, text, sizeof(text)) == 0 &&
+	       strstr(text, "exp_name:\tionode\n") != NULL;
+}
+
+/* Reads (and writes, if @write) a word in every page of @len bytes at @p. */
+static void touch(void *p, size_t len, uint32_t val, bool write)
+{
+	volatile uint32_t *q;
+	size_t off;
+
+	for (off = 0; off < len; off += page) {
+		q = (volatile uint32_t *)((char *)p + off);
+		if (write)
+			*q = val;
+		(void)*q;
+	}
+}
+
+static void op_create(struct worker *w)
+{
+	static const uint64_t sizes[] = { 4 * KiB, 8 * KiB, 12 * KiB,
+					  64 * KiB, 256 * KiB };
+	uint64_t all = ionode_all_heaps_mask(&heaps);
+	struct drm_ionode_create c = {
+		.size = rndn(&w->rng, 2) ? sizes[rndn(&w->rng, 5)] :
+			1 + rndn(&w->rng, 256 * KiB),
+		.heap_mask = rnd(&w->rng) & all,
+		.flags = rndn(&w->rng, 4) ? IONODE_BO_CACHED * rndn(&w->rng, 2) :
+			IONODE_BO_CONTIGUOUS,
+	};
+	uint64_t want = ionode_round_page(c.size);
+	int f = pick_fd(w);
+
+	if (!c.heap_mask)
+		c.heap_mask = all;
+	if (c.flags & IONODE_BO_CONTIGUOUS) {
+		/* Heaps that cannot be contiguous: EINVAL when only they are named. */
+		if (try_ioctl(f, DRM_IOCTL_IONODE_CREATE, &c, ENOMEM, EINVAL, E2BIG))
+			return;
+	} else if (try_ioctl(f, DRM_IOCTL_IONODE_CREATE, &c, ENOMEM)) {
+		return;
+	}
+	expect(c.size == want && c.handle && c.heap_id < 64 &&
+	       (c.heap_mask & (1ull << c.heap_id)),
+	       "CREATE reply: size %llu (want %llu), handle %u, heap %u not "
+	       "in mask %#llx\n", (unsigned long long)c.size,
+	       (unsigned long long)want, c.handle, c.heap_id,
+	       (unsigned long long)c.heap_mask);
+	if (f != fd)
+		return;		/* the private fd's close frees it */
+	if (w->n_own == MAX_OWN) {
+		struct drm_gem_close gc = { .handle = w->own[0] };
+
+		try_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc, EINVAL);
+		memmove(&w->own[0], &w->own[1], sizeof(w->own[0]) * (MAX_OWN - 1));
+		w->n_own--;
+	}
+	w->own[w->n_own++] = c.handle;
+}
+
+static void op_create_bad(struct worker *w)
+{
+	uint64_t all = ionode_all_heaps_mask(&heaps);
+	struct drm_ionode_create c = { .size = 4 * KiB, .heap_mask = all };
+	int err = EINVAL;
+
+	switch (rndn(&w->rng, 8)) {
+	case 0: c.size = 0; break;
+	case 1: c.size = ~0ull - rndn(&w->rng, 4096); err = E2BIG; break;
+	case 2: c.flags = 1u << (2 + rndn(&w->rng, 30)); break;
+	case 3: c.pad = 1 + rndn(&w->rng, 1000); break;
+	case 4: c.align = 3 + 2 * rndn(&w->rng, 1000); break;
+	case 5: c.heap_mask = 0; break;
+	case 6: c.heap_mask = 1ull << (63 - rndn(&w->rng, 64 - heaps.count)); break;
+	default:
+		bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_CREATE,
+			  (void *)(uintptr_t)(1 + rndn(&w->rng, 4095)), EFAULT);
+		return;
+	}
+	bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_CREATE, &c, err);
+}
+
+static void op_close(struct worker *w, bool any)
+{
+	struct drm_gem_close gc = { 0 };
+	int i;
+
+	if (!any && w->n_own) {
+		i = rndn(&w->rng, w->n_own);
+		gc.handle = w->own[i];
+		w->own[i] = w->own[--w->n_own];
+	} else {
+		gc.handle = rndn(&w->rng, 8) ? rndn(&w->rng, 48) : ~0u;
+	}
+	try_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc, EINVAL);
+}
+
+static void op_export(struct worker *w)
+{
+	struct drm_prime_handle p = {
+		.handle = pick_handle(w),
+		.flags = DRM_CLOEXEC | (rndn(&w->rng, 4) ? DRM_RDWR : 0),
+	};
+
+	if (!rndn(&w->rng, 16)) {
+		p.flags = 0x100;
+		bad_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p, EINVAL);
+		return;
+	}
+	if (try_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p, ENOENT) == 0)
+		keep_buf(w, p.fd);
+}
+
+static void op_import(struct worker *w)
+{
+	struct drm_prime_handle p = { .fd = pick_buf(w) };
+	int f = pick_fd(w);
+
+	if (p.fd < 0 || !rndn(&w->rng, 16)) {
+		/* Not a dma-buf: a closed fd or a socket. */
+		p.fd = rndn(&w->rng, 2) ? -1 : hammer.sock[0];
+		try_ioctl(f, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p, EBADF, EINVAL);
+		return;
+	}
+	if (try_ioctl(f, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p, ENOMEM))
+		return;
+	if (f == fd && w->n_own < MAX_OWN && rndn(&w->rng, 2))
+		w->own[w->n_own++] = p.handle;
+	else if (f == fd) {
+		struct drm_gem_close gc = { .handle = p.handle };
+
+		try_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc, EINVAL);
+	}
+}
+
+/* BO_INFO, checking whatever it returns; 0 or -1. */
+static int bo_info(int f, uint32_t handle, struct drm_ionode_bo_info *i)
+{
+	*i = (struct drm_ionode_bo_info){ .handle = handle };
+	if (try_ioctl(f, DRM_IOCTL_IONODE_BO_INFO, i, ENOENT))
+		return -1;
+	expect(i->size && i->size % page == 0 && i->pad2 == 0 &&
+	       !(i->attrs & ~(IONODE_ATTR_CONTIGUOUS | IONODE_ATTR_IMPORTED |
+			      IONODE_ATTR_EXPORTED)) &&
+	       !(i->flags & ~IONODE_BO_FLAGS) &&
+	       ((i->attrs & IONODE_ATTR_IMPORTED) ?
+		i->heap_id == IONODE_HEAP_ID_NONE :
+		ionode_heap_by_id(&heaps, i->heap_id) != NULL),
+	       "BO_INFO of %u: size %llu heap %u flags %#x attrs %#x pad2 %u\n",
+	       handle, (unsigned long long)i->size, i->heap_id, i->flags,
+	       i->attrs, i->pad2);
+	return 0;
+}
+
+static void op_mmap_drm(struct worker *w)
+{
+	struct drm_ionode_map_offset mo = { .handle = pick_handle(w) };
+	struct drm_ionode_bo_info info;
+	int f = fd;
+	void *p;
+
+	if (bo_info(fd, mo.handle, &info) ||
+	    try_ioctl(fd, DRM_IOCTL_IONODE_MAP_OFFSET, &mo, ENOENT))
+		return;
+	/* Someone else's offset on the private fd: refused unless shared. */
+	if (w->priv >= 0 && !rndn(&w->rng, 8))
+		f = w->priv;
+	p = mmap(NULL, info.size, RW, MAP_SHARED, f, (off_t)mo.offset);
+	if (p == MAP_FAILED) {
+		/*
+		 * The handle may name another (smaller) buffer by now; an
+		 * imported one is mapped by its exporter, which may refuse.
+		 */
+		expect(errno == EINVAL || (f != fd && errno == EACCES) ||
+		       (info.attrs & IONODE_ATTR_IMPORTED),
+		       "mmap of a DRM offset: %s\n", igt_errno_name(errno));
+		return;
+	}
+	touch(p, info.size, (uint32_t)rnd(&w->rng), true);
+	munmap(p, info.size);
+	/* Copy-on-write mappings of ionode's own buffers are refused. */
+	p = mmap(NULL, page, RW, MAP_PRIVATE, fd, (off_t)mo.offset);
+	if (p == MAP_FAILED)
+		return;
+	munmap(p, page);
+	expect(bo_info(fd, mo.handle, &info) || (info.attrs & IONODE_ATTR_IMPORTED),
+	       "MAP_PRIVATE of the DRM offset of %u succeeded\n", mo.handle);
+}
+
+static uint64_t sync_flags(struct worker *w, uint64_t start_end)
+{
+	static const uint64_t rw[] = { DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE,
+				       DMA_BUF_SYNC_RW };
+
+	return start_end | rw[rndn(&w->rng, 3)];
+}
+
+static void op_mmap_dmabuf(struct worker *w)
+{
+	int b = pick_buf(w);
+	struct dma_buf_sync s;
+	bool writable;
+	off_t size;
+	void *p;
+
+	if (b < 0)
+		return;
+	size = lseek(b, 0, SEEK_END);
+	expect(size > 0 && size % (off_t)page == 0, "dma-buf size %lld\n",
+	       (long long)size);
+	if (size <= 0)
+		return;
+	if (!rndn(&w->rng, 8)) {
+		/* Past the end, or copy-on-write: refused. */
+		bool past = rndn(&w->rng, 2);
+
+		p = mmap(NULL, page, RW, past ? MAP_SHARED : MAP_PRIVATE, b,
+			 past ? size : 0);
+		expect(p == MAP_FAILED || !ionode_exported(b),
+		       "hostile mmap of an ionode dma-buf succeeded\n");
+		if (p != MAP_FAILED)
+			munmap(p, page);
+		return;
+	}
+	/* Exported without DRM_RDWR: read-only, PROT_WRITE is EACCES. */
+	writable = (fcntl(b, F_GETFL) & O_ACCMODE) == O_RDWR;
+	p = mmap(NULL, (size_t)size, writable ? RW : PROT_READ, MAP_SHARED, b, 0);
+	if (p == MAP_FAILED) {
+		expect(!ionode_exported(b), "mmap of an ionode dma-buf: %s\n",
+		       igt_errno_name(errno));
+		return;
+	}
+	s.flags = sync_flags(w, DMA_BUF_SYNC_START);
+	try_ioctl(b, DMA_BUF_IOCTL_SYNC, &s, EINVAL);
+	touch(p, (size_t)size, (uint32_t)rnd(&w->rng), writable);
+	s.flags = sync_flags(w, DMA_BUF_SYNC_END);
+	try_ioctl(b, DMA_BUF_IOCTL_SYNC, &s, EINVAL);
+	munmap(p, (size_t)size);
+}
+
+static void op_sync(struct worker *w)
+{
+	int b = pick_buf(w);
+	struct dma_buf_sync s;
+
+	if (b < 0)
+		return;
+	switch (rndn(&w->rng, 4)) {
+	case 0:	/* unknown bits, or no direction */
+		s.flags = rndn(&w->rng, 2) ? 1ull << (3 + rndn(&w->rng, 61)) :
+			DMA_BUF_SYNC_END;
+		bad_ioctl(b, DMA_BUF_IOCTL_SYNC, &s, EINVAL);
+		break;
+	default: /* a bracket, possibly unbalanced by other threads */
+		s.flags = sync_flags(w, DMA_BUF_SYNC_START);
+		try_ioctl(b, DMA_BUF_IOCTL_SYNC, &s, EINVAL);
+		s.flags = sync_flags(w, DMA_BUF_SYNC_END);
+		try_ioctl(b, DMA_BUF_IOCTL_SYNC, &s, EINVAL);
+	}
+}
+
+static void op_bo_info(struct worker *w)
+{
+	struct drm_ionode_bo_info i = { .handle = pick_handle(w) };
+
+	if (rndn(&w->rng, 8)) {
+		bo_info(pick_fd(w), i.handle, &i);
+		return;
+	}
+	i.pad = 1 + rndn(&w->rng, 100);
+	bad_ioctl(fd, DRM_IOCTL_IONODE_BO_INFO, &i, EINVAL);
+}
+
+static void op_query(struct worker *w)
+{
+	struct drm_ionode_heap_info info[IONODE_MAX_HEAPS];
+	struct drm_ionode_query_heaps q = { 0 };
+	uint32_t n = heaps.count, i;
+
+	switch (rndn(&w->rng, 5)) {
+	case 0:
+		q.count = n;
+		q.elem_size = sizeof(info[0]);
+		q.heaps = 1 + rndn(&w->rng, 4095);	/* (void *)1 and friends */
+		bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_QUERY_HEAPS, &q, EFAULT);
+		return;
+	case 1:
+		q.count = n;
+		q.elem_size = 1 + rndn(&w->rng, 79);
+		q.heaps = (uintptr_t)info;
+		bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_QUERY_HEAPS, &q, EINVAL);
+		return;
+	case 2:
+		if (n > 1) {
+			q.count = n - 1;
+			q.elem_size = sizeof(info[0]);
+			q.heaps = (uintptr_t)info;
+			bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_QUERY_HEAPS, &q,
+				  ENOSPC);
+			expect(q.count == n, "QUERY_HEAPS ENOSPC count %u\n",
+			       q.count);
+		}
+		return;
+	default:
+		q.count = n;
+		q.elem_size = sizeof(info[0]);
+		q.heaps = (uintptr_t)info;
+		if (try_ioctl(pick_fd(w), DRM_IOCTL_IONODE_QUERY_HEAPS, &q, 0))
+			return;
+		for (i = 0; i < n; i++)
+			expect(info[i].total_bytes == IONODE_SIZE_UNKNOWN ||
+			       info[i].used_bytes <= info[i].total_bytes,
+			       "heap %s: used %llu > total %llu\n", info[i].name,
+			       (unsigned long long)info[i].used_bytes,
+			       (unsigned long long)info[i].total_bytes);
+	}
+}
+
+/* A vgem dumb buffer exported as a dma-buf (vgem's handle closed). */
+static void op_vgem(struct worker *w)
+{
+	struct drm_mode_create_dumb c = {
+		.width = 1024, .height = 1 + rndn(&w->rng, 16), .bpp = 32,
+	};
+	struct drm_prime_handle p = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	struct drm_gem_close gc = { 0 };
+
+	if (hammer.vgem < 0 ||
+	    try_ioctl(hammer.vgem, DRM_IOCTL_MODE_CREATE_DUMB, &c, ENOMEM))
+		return;
+	p.handle = c.handle;
+	if (try_ioctl(hammer.vgem, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p, ENOMEM) == 0)
+		keep_buf(w, p.fd);
+	gc.handle = c.handle;
+	try_ioctl(hammer.vgem, DRM_IOCTL_GEM_CLOSE, &gc, 0);
+}
+
+static void op_send(struct worker *w)
+{
+	char ctrl[CMSG_SPACE(sizeof(int))] = { 0 };
+	int b = pick_buf(w);
+	char byte = 'F';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctrl, .msg_controllen = sizeof(ctrl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	if (b < 0)
+		return;
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &b, sizeof(int));
+	if (sendmsg(hammer.sock[0], &m, MSG_DONTWAIT) != 1)
+		expect(errno == EAGAIN || errno == ENOBUFS ||
+		       errno == ETOOMANYREFS, "sendmsg: %s\n",
+		       igt_errno_name(errno));
+}
+
+static void op_recv(struct worker *w)
+{
+	char ctrl[CMSG_SPACE(sizeof(int))];
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctrl, .msg_controllen = sizeof(ctrl) };
+	struct cmsghdr *c;
+	int rfd;
+
+	if (recvmsg(hammer.sock[1], &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1) {
+		expect(errno == EAGAIN, "recvmsg: %s\n", igt_errno_name(errno));
+		return;
+	}
+	c = CMSG_FIRSTHDR(&m);
+	expect(c && c->cmsg_type == SCM_RIGHTS && !(m.msg_flags & MSG_CTRUNC),
+	       "a message without its fd\n");
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return;
+	memcpy(&rfd, CMSG_DATA(c), sizeof(int));
+	keep_buf(w, rfd);
+}
+
+static void op_reopen(struct worker *w)
+{
+	if (w->priv >= 0)
+		close(w->priv);	/* frees every buffer only it held */
+	w->priv = ionode_open();
+	expect(w->priv >= 0, "reopening ionode: %s\n",
+	       igt_errno_name(-w->priv));
+}
+
+static void op_bad_ptr(struct worker *w)
+{
+	void *bad = (void *)(uintptr_t)(rndn(&w->rng, 2) ? 1 : 0xfff0);
+
+	switch (rndn(&w->rng, 4)) {
+	case 0:
+		bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_BO_INFO, bad, EFAULT);
+		break;
+	case 1:
+		bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_MAP_OFFSET, bad, EFAULT);
+		break;
+	case 2:
+		bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_QUERY_HEAPS, bad, EFAULT);
+		break;
+	default: {
+		struct drm_ionode_map_offset mo = { .handle = pick_handle(w),
+						    .pad = 1 };
+
+		bad_ioctl(fd, DRM_IOCTL_IONODE_MAP_OFFSET, &mo, EINVAL);
+	}
+	}
+}
+
+static void *hammer_worker(void *arg)
+{
+	struct worker w = { .rng = (uint64_t)(uintptr_t)arg, .priv = -1 };
+	unsigned long n;
+	int i;
+
+	for (n = 0; atomic_load(&failures) == 0; n++) {
+		enum op op = rndn(&w.rng, N_OPS);
+
+		if ((n & 15) == 0 && now() > hammer.end)
+			break;
+		atomic_fetch_add(&hammer.ops[op], 1);
+		switch (op) {
+		case OP_CREATE: op_create(&w); break;
+		case OP_CREATE_BAD: op_create_bad(&w); break;
+		case OP_CLOSE: op_close(&w, false); break;
+		case OP_CLOSE_ANY: op_close(&w, true); break;
+		case OP_EXPORT: op_export(&w); break;
+		case OP_IMPORT: op_import(&w); break;
+		case OP_MMAP_DRM: op_mmap_drm(&w); break;
+		case OP_MMAP_DMABUF: op_mmap_dmabuf(&w); break;
+		case OP_SYNC: op_sync(&w); break;
+		case OP_BO_INFO: op_bo_info(&w); break;
+		case OP_QUERY: op_query(&w); break;
+		case OP_VGEM: op_vgem(&w); break;
+		case OP_SEND: op_send(&w); break;
+		case OP_RECV: op_recv(&w); break;
+		case OP_REOPEN: op_reopen(&w); break;
+		default: op_bad_ptr(&w); break;
+		}
+	}
+	for (i = 0; i < w.n_bufs; i++)
+		close(w.bufs[i]);
+	if (w.priv >= 0)
+		close(w.priv);
+	for (i = 0; i < w.n_own; i++) {
+		struct drm_gem_close gc = { .handle = w.own[i] };
+
+		try_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc, EINVAL);
+	}
+	return thread_done();
+}
+
+/* Runs THREADS workers in this process; worker seeds follow from @index. */
+static void hammer_process(int index)
+{
+	pthread_t t[THREADS];
+	int i;
+
+	atomic_store(&threads_done, 0);
+	for (i = 0; i < THREADS; i++)
+		igt_assert_eq(pthread_create(&t[i], NULL, hammer_worker,
+			(void *)(uintptr_t)(seed + 1000003ull * (index * THREADS + i))),
+			0);
+	join_all(t, THREADS, hammer.end);
+	assert_no_failures();
+}
+
+/*
+ * PROCS processes of THREADS threads each share the test's DRM fd (and
+ * vgem's, and a Unix socket pair); each thread runs random operations
+ * (hammer_worker()) until the time is up and then closes what it holds.
+ * Once the children are gone and the shared fd is reopened, every heap's
+ * used_bytes must be what it was and no client of theirs may remain.
+ */
+static void test_hammer(void)
+{
+	static pid_t *pids;
+	struct usage before;
+	unsigned long total = 0;
+	int mfd = igt_ionode_open(), i, self_files;
+	char dummy;
+
+	if (!pids) {
+		pids = mmap(NULL, page, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		igt_assert(pids != MAP_FAILED);
+	}
+	memset(pids, 0, page);
+	hammer.vgem = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
+	if (hammer.vgem < 0 && igt_modprobe("vgem"))
+		hammer.vgem = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
+	if (hammer.vgem < 0)
+		igt_info("no vgem: foreign dma-bufs not exercised\n");
+	igt_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0,
+				 hammer.sock), 0);
+	self_files = debugfs_lines_of("clients", getpid());
+	before = usage_now(mfd);
+	reset_failures();
+	for (i = 0; i < N_OPS; i++)
+		atomic_store(&hammer.ops[i], 0);
+	hammer.end = now() + seconds(20);
+	igt_info("seed %" PRIu64 " (IONODE_SEED), %d processes x %d threads, "
+		 "%.0f s\n", seed, PROCS, THREADS, hammer.end - now());
+
+	igt_fork(child, PROCS - 1) {
+		pids[child] = getpid();
+		hammer_process(child + 1);
+	}
+	hammer_process(0);
+	igt_waitchildren();
+
+	for (i = 0; i < N_OPS; i++)
+		total += atomic_load(&hammer.ops[i]);
+	igt_info("this process: %lu operations:", total);
+	for (i = 0; i < N_OPS; i++)
+		igt_info(" %s %lu", op_names[i], atomic_load(&hammer.ops[i]));
+	igt_info("\n");
+
+	/* Fds still in flight die with the socket. */
+	while (recv(hammer.sock[1], &dummy, 1, MSG_DONTWAIT) == 1)
+		;
+	close(hammer.sock[0]);
+	close(hammer.sock[1]);
+	if (hammer.vgem >= 0)
+		close(hammer.vgem);
+	ionode_fresh_fd(&fd);
+	assert_usage_back(mfd, &before);
+	assert_no_clients(pids, PROCS - 1, self_files);
+	close(mfd);
+}
+
+igt_main
+{
+	igt_fixture {
+		const char *s = getenv("IONODE_SEED");
+
+		page = ionode_page_size();
+		seed = s ? strtoull(s, NULL, 0) : (uint64_t)time(NULL);
+		fd = igt_ionode_open();
+		ionode_get_heaps(fd, &heaps);
+		igt_require(ionode_heap(&heaps, "system"));
+	}
+
+	ionode_subtest(&fd, "create-close-race")
+		test_create_close_race();
+	ionode_subtest(&fd, "hammer")
+		test_hammer();
+
+	igt_fixture {
+		ionode_put_heaps(&heaps);
+		close(fd);
+	}
+}
