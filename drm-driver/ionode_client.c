@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 
 #include "ionode_drv.h"
@@ -32,6 +33,7 @@ static void ionode_client_release(struct kref *ref)
 
 	mutex_destroy(&client->lock);
 	kfree(client);
+	drm_dev_put(&idev->drm);
 }
 
 /**
@@ -47,16 +49,22 @@ void ionode_client_put(struct ionode_client *client)
  * ionode_client_create - make a client and list it in the device
  * @idev: the ionode device
  * @comm: name to show; NULL for the current task's
- * @kernel: the client stands for in-kernel users (no client limit)
+ * @via: how the client reaches ionode ("drm", "kernel", a driver's label)
+ * @kernel: the client stands for in-kernel users (no client limit, may use
+ *	restricted heaps)
+ *
+ * A client that is not @kernel stands for the current task: its thread
+ * group id and command name are recorded.
  *
  * Return: the client with one reference, or NULL when out of memory.
  */
 struct ionode_client *ionode_client_create(struct ionode_device *idev,
-					   const char *comm, bool kernel)
+					   const char *comm, const char *via,
+					   bool kernel)
 {
 	struct ionode_client *client;
 
-	client = kzalloc(sizeof(*client), GFP_KERNEL);
+	client = kzalloc(sizeof(*client), GFP_KERNEL_ACCOUNT);
 	if (!client)
 		return NULL;
 
@@ -69,7 +77,9 @@ struct ionode_client *ionode_client_create(struct ionode_device *idev,
 		strscpy(client->comm, comm, sizeof(client->comm));
 	else
 		get_task_comm(client->comm, current);
+	strscpy(client->via, via, sizeof(client->via));
 
+	drm_dev_get(&idev->drm);
 	mutex_lock(&idev->clients_lock);
 	client->id = ++idev->last_client_id;
 	list_add_tail(&client->node, &idev->clients);
@@ -78,17 +88,30 @@ struct ionode_client *ionode_client_create(struct ionode_device *idev,
 }
 
 /**
- * ionode_client_open - &drm_driver.open: give the new file a client
+ * ionode_client_mark_closed - the file (or driver) that made the client is
+ *	gone; the client stays listed while buffers it created are alive
+ * @client: the client; the caller's reference is dropped
+ */
+void ionode_client_mark_closed(struct ionode_client *client)
+{
+	mutex_lock(&client->lock);
+	client->closed = true;
+	mutex_unlock(&client->lock);
+	ionode_client_put(client);
+}
+
+/**
+ * ionode_client_drm_open - &drm_driver.open: give the new file a client
  * @dev: the DRM device
  * @file: the new DRM file
  *
  * Return: 0 or -ENOMEM.
  */
-int ionode_client_open(struct drm_device *dev, struct drm_file *file)
+int ionode_client_drm_open(struct drm_device *dev, struct drm_file *file)
 {
 	struct ionode_client *client;
 
-	client = ionode_client_create(to_ionode_dev(dev), NULL, false);
+	client = ionode_client_create(to_ionode_dev(dev), NULL, "drm", false);
 	if (!client)
 		return -ENOMEM;
 	file->driver_priv = client;
@@ -96,20 +119,15 @@ int ionode_client_open(struct drm_device *dev, struct drm_file *file)
 }
 
 /**
- * ionode_client_postclose - &drm_driver.postclose: the file is gone
+ * ionode_client_drm_postclose - &drm_driver.postclose: the file is gone
  * @dev: the DRM device
  * @file: the closed DRM file; its handles are already released
  *
  * The client stays listed while buffers it created are alive.
  */
-void ionode_client_postclose(struct drm_device *dev, struct drm_file *file)
+void ionode_client_drm_postclose(struct drm_device *dev, struct drm_file *file)
 {
-	struct ionode_client *client = file->driver_priv;
-
-	mutex_lock(&client->lock);
-	client->closed = true;
-	mutex_unlock(&client->lock);
-	ionode_client_put(client);
+	ionode_client_mark_closed(file->driver_priv);
 }
 
 /**
@@ -240,8 +258,8 @@ void ionode_clients_show(struct seq_file *m, struct ionode_device *idev)
 	struct ionode_client *client;
 	unsigned int i;
 
-	seq_printf(m, "%-6s %-8s %-16s %-7s %-16s %14s %8s\n", "client",
-		   "pid", "comm", "state", "heap", "bytes", "buffers");
+	seq_printf(m, "%-6s %-8s %-16s %-7s %-16s %14s %8s %s\n", "client",
+		   "pid", "comm", "state", "heap", "bytes", "buffers", "via");
 
 	mutex_lock(&idev->clients_lock);
 	list_for_each_entry(client, &idev->clients, node) {
@@ -252,16 +270,16 @@ void ionode_clients_show(struct seq_file *m, struct ionode_device *idev)
 		for (i = 0; i < idev->num_heaps; i++) {
 			if (!client->heap[i].buffers)
 				continue;
-			seq_printf(m, "%-6llu %-8d %-16s %-7s %-16s %14llu %8llu\n",
+			seq_printf(m, "%-6llu %-8d %-16s %-7s %-16s %14llu %8llu %s\n",
 				   client->id, client->pid, client->comm, state,
 				   idev->heaps[i]->name, client->heap[i].bytes,
-				   client->heap[i].buffers);
+				   client->heap[i].buffers, client->via);
 		}
 		if (client->imported.buffers)
-			seq_printf(m, "%-6llu %-8d %-16s %-7s %-16s %14llu %8llu\n",
+			seq_printf(m, "%-6llu %-8d %-16s %-7s %-16s %14llu %8llu %s\n",
 				   client->id, client->pid, client->comm, state,
 				   "(imported)", client->imported.bytes,
-				   client->imported.buffers);
+				   client->imported.buffers, client->via);
 		mutex_unlock(&client->lock);
 	}
 	mutex_unlock(&idev->clients_lock);

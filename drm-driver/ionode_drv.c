@@ -39,8 +39,8 @@ static const struct drm_driver ionode_driver = {
 	.ioctls = ionode_ioctls,
 	.num_ioctls = ARRAY_SIZE(ionode_ioctls),
 	.fops = &ionode_fops,
-	.open = ionode_client_open,
-	.postclose = ionode_client_postclose,
+	.open = ionode_client_drm_open,
+	.postclose = ionode_client_drm_postclose,
 	.debugfs_init = ionode_debugfs_init,
 
 	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
@@ -83,7 +83,8 @@ static int ionode_probe(struct platform_device *pdev)
 	mutex_init(&idev->clients_lock);
 	INIT_LIST_HEAD(&idev->clients);
 
-	idev->kernel_client = ionode_client_create(idev, "kernel", true);
+	idev->kernel_client = ionode_client_create(idev, "kernel", "kernel",
+						   true);
 	if (!idev->kernel_client) {
 		ret = -ENOMEM;
 		goto err_lock;

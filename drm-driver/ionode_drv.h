@@ -96,13 +96,16 @@ struct ionode_usage {
 
 /**
  * struct ionode_client - a user of ionode, for accounting and limits
- * @ref: held by the DRM file and by every buffer the client created.
- * @idev: the device.
+ * @ref: held by the DRM file (or the driver that opened the client) and by
+ *	every buffer the client created.
+ * @idev: the device; the client holds a reference on its DRM device.
  * @node: entry in &ionode_device.clients.
  * @id: unique id, reported as drm-client-id.
  * @pid: thread group id of the opener, 0 for the kernel client.
  * @comm: command name of the opener.
  * @kernel: stands for in-kernel users of ionode.h.
+ * @via: how the client reaches ionode: "drm" for a DRM file, "kernel", or
+ *	the label a driver gave ionode_client_open().
  * @lock: protects the fields below.
  * @closed: the DRM file is closed; buffers keep the client listed.
  * @total_bytes: bytes of the client's live buffers and of allocations in
@@ -118,6 +121,7 @@ struct ionode_client {
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 	bool kernel;
+	char via[16];
 
 	struct mutex lock; /* protects closed and the usage counters */
 	bool closed;
@@ -176,6 +180,8 @@ static inline struct ionode_device *to_ionode_dev(struct drm_device *drm)
  * @attachments: &struct ionode_attachment of every importer.
  * @vmap_count: number of users of @vaddr.
  * @vaddr: kernel mapping while @vmap_count > 0.
+ * @wb_node: entry in the list of freed buffers whose pages wait for their
+ *	write-back attribute (see ionode_heap_free()).
  */
 struct ionode_bo {
 	struct drm_gem_object base;
@@ -193,6 +199,7 @@ struct ionode_bo {
 	struct list_head attachments;
 	unsigned int vmap_count;
 	void *vaddr;
+	struct list_head wb_node;
 };
 
 static inline struct ionode_bo *to_ionode_bo(struct drm_gem_object *obj)
@@ -213,7 +220,8 @@ int ionode_heap_candidates(struct ionode_device *idev, u64 heap_mask,
 			   u64 *out_mask);
 int ionode_heap_alloc(struct ionode_device *idev, struct ionode_bo *bo,
 		      u64 heap_mask, u64 align);
-void ionode_heap_free(struct ionode_bo *bo);
+bool ionode_heap_free(struct ionode_bo *bo);
+void ionode_heap_flush_deferred(void);
 void ionode_heap_fill_info(struct ionode_heap *heap,
 			   struct drm_ionode_heap_info *info);
 struct ionode_heap *ionode_heap_by_name(struct ionode_device *idev,
@@ -231,10 +239,12 @@ bool ionode_policy_privileged(void);
 
 /* ionode_client.c */
 struct ionode_client *ionode_client_create(struct ionode_device *idev,
-					   const char *comm, bool kernel);
+					   const char *comm, const char *via,
+					   bool kernel);
+void ionode_client_mark_closed(struct ionode_client *client);
 void ionode_client_put(struct ionode_client *client);
-int ionode_client_open(struct drm_device *dev, struct drm_file *file);
-void ionode_client_postclose(struct drm_device *dev, struct drm_file *file);
+int ionode_client_drm_open(struct drm_device *dev, struct drm_file *file);
+void ionode_client_drm_postclose(struct drm_device *dev, struct drm_file *file);
 int ionode_client_reserve(struct ionode_client *client, u64 size);
 void ionode_client_unreserve(struct ionode_client *client, u64 size);
 void ionode_client_attach_bo(struct ionode_client *client, struct ionode_bo *bo);
@@ -282,6 +292,7 @@ static inline int ionode_cma_heap_create(struct ionode_device *idev,
 #endif
 
 /* ionode_gem.c */
+void ionode_bo_finish(struct ionode_bo *bo);
 int ionode_bo_check_args(u64 size, u64 *align, u32 flags);
 struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
 				   struct ionode_client *client, u64 size,

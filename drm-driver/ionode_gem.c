@@ -9,7 +9,9 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_prime.h>
+#include <drm/drm_print.h>
 #include <drm/drm_vma_manager.h>
 
 #include "ionode_drv.h"
@@ -17,6 +19,23 @@
 static pgprot_t ionode_bo_pgprot(const struct ionode_bo *bo, pgprot_t prot)
 {
 	return (bo->flags & IONODE_BO_CACHED) ? prot : pgprot_writecombine(prot);
+}
+
+/**
+ * ionode_bo_finish - the last step of freeing a buffer
+ * @bo: a buffer whose GEM object is released, whose owner is uncharged and
+ *	whose memory, if any, is back in its heap
+ *
+ * Drops the buffer's reference on the DRM device, which keeps the heaps
+ * and clients alive until the last buffer is gone, also after the device
+ * was unbound.
+ */
+void ionode_bo_finish(struct ionode_bo *bo)
+{
+	struct drm_device *dev = bo->base.dev;
+
+	kfree(bo);
+	drm_dev_put(dev);
 }
 
 static void ionode_gem_free(struct drm_gem_object *obj)
@@ -30,12 +49,12 @@ static void ionode_gem_free(struct drm_gem_object *obj)
 		drm_prime_gem_destroy(obj, bo->import_sgt);
 	if (bo->owner)
 		ionode_client_detach_bo(bo);
-	if (bo->heap)
-		ionode_heap_free(bo);
-
 	drm_gem_object_release(obj);
 	mutex_destroy(&bo->lock);
-	kfree(bo);
+
+	/* Memory that is not back yet calls ionode_bo_finish() later. */
+	if (!bo->heap || ionode_heap_free(bo))
+		ionode_bo_finish(bo);
 }
 
 static vm_fault_t ionode_gem_fault(struct vm_fault *vmf)
@@ -191,13 +210,16 @@ static struct ionode_bo *ionode_bo_alloc(struct drm_device *dev, size_t size)
 	struct ionode_bo *bo;
 	int ret;
 
-	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL_ACCOUNT);
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
 
 	bo->base.funcs = &ionode_gem_funcs;
 	mutex_init(&bo->lock);
 	INIT_LIST_HEAD(&bo->attachments);
+	INIT_LIST_HEAD(&bo->wb_node);
+	/* Dropped by ionode_bo_finish(), whatever path frees the object. */
+	drm_dev_get(dev);
 	drm_gem_private_object_init(dev, &bo->base, size);
 
 	/*
@@ -294,7 +316,8 @@ err_put:
  * round trip through an fd yields the same buffer; any other dma-buf is
  * attached and mapped for the ionode device.
  *
- * Return: a referenced GEM object or an ERR_PTR.
+ * Return: a referenced GEM object or an ERR_PTR: -EINVAL for a foreign
+ * dma-buf whose size is not a whole number of pages.
  */
 struct drm_gem_object *ionode_gem_prime_import(struct drm_device *dev,
 					       struct dma_buf *dma_buf)
@@ -306,6 +329,16 @@ struct drm_gem_object *ionode_gem_prime_import(struct drm_device *dev,
 			drm_gem_object_get(obj);
 			return obj;
 		}
+	}
+	/*
+	 * A GEM object is made of whole pages (drm_gem_private_object_init()
+	 * BUG()s otherwise), and rounding a foreign buffer up would let
+	 * userspace map bytes past the exporter's end: refuse such buffers.
+	 */
+	if (!PAGE_ALIGNED(dma_buf->size)) {
+		drm_dbg_prime(dev, "dma-buf of %zu bytes is not page aligned\n",
+			      dma_buf->size);
+		return ERR_PTR(-EINVAL);
 	}
 	return drm_gem_prime_import(dev, dma_buf);
 }

@@ -7,10 +7,13 @@
  * the device is registered, so walking idev->heaps[] needs no lock.
  */
 #include <linux/bits.h>
+#include <linux/delay.h>
 #include <linux/errno.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
+#include <drm/drm_print.h>
 #include <asm/set_memory.h>
 
 #include "ionode_drv.h"
@@ -164,6 +167,115 @@ static void ionode_heap_settle(struct ionode_heap *heap, u64 size, bool ok)
 	mutex_unlock(&heap->lock);
 }
 
+/* Takes @bo's memory back and uncounts it; the caching attribute is WB. */
+static void ionode_heap_release(struct ionode_heap *heap, struct ionode_bo *bo)
+{
+	heap->ops->release(heap, bo);
+	mutex_lock(&heap->lock);
+	heap->used_bytes -= bo->base.size;
+	heap->buffers--;
+	mutex_unlock(&heap->lock);
+}
+
+/*
+ * Switching the kernel's mapping of a buffer's pages back to write-back
+ * can fail when the page-table split it needs cannot get memory. Pages
+ * that may still be write-combined must never go back to the page
+ * allocator, so such buffers wait here and are retried until the switch
+ * succeeds; each holds its DRM device until then.
+ */
+static LIST_HEAD(ionode_wb_pending);
+static DEFINE_MUTEX(ionode_wb_lock); /* protects ionode_wb_pending */
+static void ionode_wb_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(ionode_wb_work, ionode_wb_work_fn);
+
+static void ionode_wb_work_fn(struct work_struct *work)
+{
+	struct ionode_bo *bo, *tmp;
+	LIST_HEAD(done);
+	bool again;
+
+	mutex_lock(&ionode_wb_lock);
+	list_for_each_entry_safe(bo, tmp, &ionode_wb_pending, wb_node)
+		if (!ionode_heap_set_wc(bo, false))
+			list_move_tail(&bo->wb_node, &done);
+	again = !list_empty(&ionode_wb_pending);
+	mutex_unlock(&ionode_wb_lock);
+
+	list_for_each_entry_safe(bo, tmp, &done, wb_node) {
+		list_del_init(&bo->wb_node);
+		ionode_heap_release(bo->heap, bo);
+		ionode_bo_finish(bo);
+	}
+	if (again)
+		schedule_delayed_work(&ionode_wb_work, HZ / 10);
+}
+
+/**
+ * ionode_heap_flush_deferred - wait until every buffer waiting for its
+ *	write-back switch is freed
+ *
+ * Called before the module goes away.
+ */
+void ionode_heap_flush_deferred(void)
+{
+	for (;;) {
+		bool empty;
+
+		flush_delayed_work(&ionode_wb_work);
+		mutex_lock(&ionode_wb_lock);
+		empty = list_empty(&ionode_wb_pending);
+		mutex_unlock(&ionode_wb_lock);
+		if (empty)
+			break;
+		msleep(20);
+	}
+}
+
+/* Gives @bo's memory back now if it can be made write-back, else later. */
+static bool ionode_heap_release_wb(struct ionode_heap *heap,
+				   struct ionode_bo *bo)
+{
+	if (!ionode_heap_set_wc(bo, false)) {
+		ionode_heap_release(heap, bo);
+		return true;
+	}
+	drm_dbg_driver(bo->base.dev,
+		       "%zu bytes wait for their write-back switch\n",
+		       bo->base.size);
+	mutex_lock(&ionode_wb_lock);
+	list_add_tail(&bo->wb_node, &ionode_wb_pending);
+	mutex_unlock(&ionode_wb_lock);
+	schedule_delayed_work(&ionode_wb_work, HZ / 10);
+	return false;
+}
+
+/*
+ * Puts the fresh memory of @bo in its caching mode. On failure the memory
+ * goes back to the heap when the attribute can be restored at once, and
+ * the caller may try the next heap (0 is returned with @bo->heap unset);
+ * otherwise the memory stays with @bo, to be freed with it
+ * (ionode_heap_free() restores the attribute, retrying), and -ENOMEM is
+ * returned.
+ */
+static int ionode_heap_make_wc(struct ionode_heap *heap, struct ionode_bo *bo)
+{
+	if (!ionode_heap_set_wc(bo, true)) {
+		bo->heap = heap;
+		return 0;
+	}
+	/*
+	 * 6.1's set_pages_array_wc() leaves the pages it changed before
+	 * failing as they are: put them all back to write-back.
+	 */
+	if (!ionode_heap_set_wc(bo, false)) {
+		ionode_heap_release(heap, bo);
+		return 0;
+	}
+	bo->heap = heap;
+	return -ENOMEM;
+}
+
 /**
  * ionode_heap_alloc - back a buffer from the first heap that has room
  * @idev: the ionode device
@@ -171,12 +283,15 @@ static void ionode_heap_settle(struct ionode_heap *heap, u64 size, bool ok)
  * @heap_mask: candidates from ionode_heap_candidates()
  * @align: power-of-two alignment, at least PAGE_SIZE
  *
- * Heaps are tried in id order; a heap that is exhausted (-ENOMEM) or at
- * its heap_limits byte limit makes way for the next one. On success
- * @bo->heap is set and the heap's counters grow.
+ * Heaps are tried in id order; a heap that is exhausted (-ENOMEM), at its
+ * heap_limits byte limit, or whose memory cannot be switched to the
+ * buffer's caching mode makes way for the next one. On success @bo->heap
+ * is set and the heap's counters grow.
  *
  * Return: 0; -EDQUOT when every heap failed and one of them for its limit;
- * -ENOMEM when every heap is exhausted; or the first other error.
+ * -ENOMEM when every heap is exhausted; or the first other error. On
+ * failure @bo->heap may be set: the memory then goes back when @bo is
+ * freed (ionode_heap_free()).
  */
 int ionode_heap_alloc(struct ionode_device *idev, struct ionode_bo *bo,
 		      u64 heap_mask, u64 align)
@@ -197,38 +312,34 @@ int ionode_heap_alloc(struct ionode_device *idev, struct ionode_bo *bo,
 		}
 
 		ret = heap->ops->allocate(heap, bo, align);
-		if (!ret) {
-			ret = ionode_heap_set_wc(bo, true);
-			if (ret)
-				heap->ops->release(heap, bo);
-		}
-		ionode_heap_settle(heap, size, !ret);
-		if (ret == -ENOMEM)
-			continue;
-		if (ret)
+		if (ret) {
+			ionode_heap_settle(heap, size, false);
+			if (ret == -ENOMEM)
+				continue;
 			return ret;
-
-		bo->heap = heap;
-		return 0;
+		}
+		ionode_heap_settle(heap, size, true);
+		ret = ionode_heap_make_wc(heap, bo);
+		if (ret || bo->heap)
+			return ret;
 	}
 	return limited ? -EDQUOT : -ENOMEM;
 }
 
 /**
  * ionode_heap_free - give a buffer's memory back to its heap
- * @bo: buffer allocated by ionode_heap_alloc()
+ * @bo: buffer with @bo->heap set, whose GEM object is released
+ *
+ * Return: true when the memory is back and @bo->heap cleared; false when
+ * the pages' write-back attribute could not be restored yet: a worker
+ * retries, gives the memory back and calls ionode_bo_finish() on @bo.
  */
-void ionode_heap_free(struct ionode_bo *bo)
+bool ionode_heap_free(struct ionode_bo *bo)
 {
-	struct ionode_heap *heap = bo->heap;
-
-	WARN_ON(ionode_heap_set_wc(bo, false));
-	heap->ops->release(heap, bo);
-	mutex_lock(&heap->lock);
-	heap->used_bytes -= bo->base.size;
-	heap->buffers--;
-	mutex_unlock(&heap->lock);
+	if (!ionode_heap_release_wb(bo->heap, bo))
+		return false;
 	bo->heap = NULL;
+	return true;
 }
 
 /**

@@ -16,8 +16,9 @@
 #include "ionode_drv.h"
 
 #define CONTIG_MAX_ORDER	(MAX_ORDER - 1)
+/* Charged to the allocator's memory cgroup; -ENOMEM, never an OOM kill. */
 #define CONTIG_GFP		(GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
-				 __GFP_RETRY_MAYFAIL)
+				 __GFP_RETRY_MAYFAIL | __GFP_ACCOUNT)
 
 static int contig_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
 				size_t align)
@@ -30,7 +31,7 @@ static int contig_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
 	if (order > CONTIG_MAX_ORDER)
 		return -E2BIG;
 
-	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
 		return -ENOMEM;
 

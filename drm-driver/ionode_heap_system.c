@@ -5,7 +5,8 @@
  *
  * Like the dma-buf system heap it prefers 1 MiB and 64 KiB chunks (sizes
  * IOMMUs map cheaply) and falls back to single pages, never retrying a
- * larger order once one has failed. Pages come zeroed (__GFP_ZERO).
+ * larger order once one has failed. Pages come zeroed (__GFP_ZERO) and are
+ * charged to the allocating task's memory cgroup.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -14,10 +15,20 @@
 
 #include "ionode_drv.h"
 
-#define LOW_ORDER_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_COMP)
-#define MID_ORDER_GFP	(LOW_ORDER_GFP | __GFP_NOWARN)
+/*
+ * Every page is charged to the memory cgroup of the task that allocates it
+ * (__GFP_ACCOUNT) until it is freed, whoever drops the last reference.
+ * None of the orders may invoke the OOM killer: a user asking for more than
+ * its cgroup or the machine has gets -ENOMEM (__GFP_RETRY_MAYFAIL, which
+ * also makes the memory cgroup charge fail instead of OOM-killing inside
+ * the cgroup), never another process killed in its place.
+ */
+#define LOW_ORDER_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_COMP | \
+			 __GFP_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+#define MID_ORDER_GFP	LOW_ORDER_GFP
 #define HIGH_ORDER_GFP	(((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
-			   __GFP_NORETRY) & ~__GFP_RECLAIM) | __GFP_COMP)
+			   __GFP_NORETRY) & ~__GFP_RECLAIM) | __GFP_COMP | \
+			 __GFP_ACCOUNT)
 
 static const gfp_t order_gfp[] = { HIGH_ORDER_GFP, MID_ORDER_GFP, LOW_ORDER_GFP };
 static const unsigned int orders[] = { 8, 4, 0 };
@@ -61,7 +72,7 @@ static int system_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
 	struct page **pages;
 	int ret;
 
-	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
 		return -ENOMEM;
 
@@ -126,7 +137,8 @@ int ionode_system_heap_create(struct ionode_device *idev)
 	strscpy(heap->name, "system", sizeof(heap->name));
 	heap->type = IONODE_HEAP_TYPE_SYSTEM;
 	heap->flags = 0;
-	heap->max_alloc = (u64)totalram_pages() << PAGE_SHIFT;
+	/* No single buffer may take more than half of the machine's RAM. */
+	heap->max_alloc = PAGE_ALIGN(((u64)totalram_pages() << PAGE_SHIFT) / 2);
 
 	ret = ionode_heap_add(idev, heap);
 	if (ret)

@@ -59,7 +59,8 @@ int ionode_ioctl_create(struct drm_device *dev, void *data,
 {
 	struct drm_ionode_create *args = data;
 	struct ionode_bo *bo;
-	u32 handle;
+	u32 handle, heap_id;
+	u64 size;
 	int ret;
 
 	if (args->pad)
@@ -70,15 +71,21 @@ int ionode_ioctl_create(struct drm_device *dev, void *data,
 	if (IS_ERR(bo))
 		return PTR_ERR(bo);
 
+	/*
+	 * Read what the reply needs while our reference holds the object:
+	 * once the handle exists another thread may close it (handles are
+	 * predictable) and free the object under us.
+	 */
+	size = bo->base.size;
+	heap_id = bo->heap->id;
 	ret = drm_gem_handle_create(file, &bo->base, &handle);
-	/* The handle, if any, now holds the object. */
 	drm_gem_object_put(&bo->base);
 	if (ret)
 		return ret;
 
-	args->size = bo->base.size;
+	args->size = size;
 	args->handle = handle;
-	args->heap_id = bo->heap->id;
+	args->heap_id = heap_id;
 	return 0;
 }
 

@@ -431,6 +431,8 @@ static int quota_init(struct kunit *test)
 	ctx = test->priv;
 	mutex_init(&ctx->idev.clients_lock);
 	INIT_LIST_HEAD(&ctx->idev.clients);
+	/* Clients hold the DRM device: a reference count that never ends. */
+	kref_init(&ctx->idev.drm.ref);
 	return 0;
 }
 
@@ -449,8 +451,8 @@ static void quota_test(struct kunit *test)
 	struct ionode_client *client, *kclient;
 	struct ionode_bo *bo = fake_bo(test, SZ_512K);
 
-	client = ionode_client_create(&ctx->idev, "kunit", false);
-	kclient = ionode_client_create(&ctx->idev, "kernel", true);
+	client = ionode_client_create(&ctx->idev, "kunit", "kunit", false);
+	kclient = ionode_client_create(&ctx->idev, "kernel", "kernel", true);
 	KUNIT_ASSERT_NOT_NULL(test, client);
 	KUNIT_ASSERT_NOT_NULL(test, kclient);
 

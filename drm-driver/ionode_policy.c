@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 
 #include "ionode_drv.h"
 
@@ -316,13 +317,23 @@ bool ionode_policy_heap_restricted(const struct ionode_heap *heap)
  * ionode_policy_privileged - whether the current task may use restricted
  * heaps
  *
+ * Credentials are judged in the initial user namespace, where the
+ * administrator's restricted_gid lives: CAP_SYS_ADMIN there (capable()
+ * asks &init_user_ns), or membership of the group that restricted_gid
+ * names there. A user namespace may map any of its ids onto the caller's
+ * own, so the gid must never be read in the caller's namespace.
+ *
  * Return: true with CAP_SYS_ADMIN or membership of restricted_gid.
  */
 bool ionode_policy_privileged(void)
 {
 	int gid = READ_ONCE(restricted_gid);
+	kgid_t kgid;
 
 	if (capable(CAP_SYS_ADMIN))
 		return true;
-	return gid >= 0 && in_group_p(make_kgid(current_user_ns(), gid));
+	if (gid < 0)
+		return false;
+	kgid = make_kgid(&init_user_ns, gid);
+	return gid_valid(kgid) && in_group_p(kgid);
 }
