@@ -147,19 +147,12 @@ static int bo_export(int f, uint32_t handle)
 
 /* ---- text files --------------------------------------------------------- */
 
-/* Reads a small file into @buf (NUL-terminated); -errno on failure. */
 /* ---- module parameters -------------------------------------------------- */
 
 #define param_read ionode_param_read
 #define param_write ionode_param_write
 
-static void param_set(const char *name, const char *val)
-{
-	int ret = param_write(name, val);
-
-	igt_assert_f(ret == 0, "writing \"%s\" to %s failed: %s\n", val, name,
-		     igt_errno_name(-ret));
-}
+#define param_set ionode_param_set
 
 static void save_params(void)
 {

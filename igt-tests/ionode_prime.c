@@ -583,12 +583,7 @@ static void test_export_to_vgem(void)
 	ionode_bo_close(fd, h);
 	close(dmabuf);
 
-	p = dmabuf_mmap(vfd, size, 0, RW);
-	dmabuf_sync(vfd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
-	check_pattern(p, size, 0x99, 0);
-	fill_pattern(p, size, 0xaa, 0);
-	dmabuf_sync(vfd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
-	munmap(p, size);
+	dmabuf_rewrite(vfd, size, 0x99, 0xaa);
 
 	h = ionode_bo_import(fd, vfd);
 	p = ionode_bo_mmap(fd, h, size, PROT_READ);

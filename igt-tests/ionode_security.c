@@ -59,20 +59,12 @@ static const char *const params[] = { "restricted_heaps", "restricted_gid" };
 static char saved[2][256];
 static bool params_saved;
 
-static void param_set(const char *name, const char *val)
-{
-	int ret = ionode_param_write(name, val);
-
-	igt_assert_f(ret == 0, "writing \"%s\" to %s: %s\n", val, name,
-		     igt_errno_name(-ret));
-}
-
 static void restore_params(void)
 {
 	unsigned int i;
 
 	for (i = 0; params_saved && i < 2; i++)
-		param_set(params[i], saved[i]);
+		ionode_param_set(params[i], saved[i]);
 }
 
 static void require_params(void)
@@ -296,8 +288,8 @@ static uint32_t restrict_carveout0(void)
 	igt_require_f(co && ionode_heap_usable(co, MiB),
 		      "no usable carveout0 (boot with a memmap= carveout)\n");
 	snprintf(gid, sizeof(gid), "%d", VIDEO_GID);
-	param_set("restricted_heaps", "carveout0");
-	param_set("restricted_gid", gid);
+	ionode_param_set("restricted_heaps", "carveout0");
+	ionode_param_set("restricted_gid", gid);
 	return co->id;
 }
 
@@ -553,12 +545,7 @@ static void test_cred_fd_passing(void)
 		own_end(1);
 		become_user(NULL, 0);
 		d = recv_fd(sv[1]);
-		q = dmabuf_mmap(d, MiB, 0, RW);
-		dmabuf_sync(d, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
-		check_pattern(q, MiB, 1, 0);
-		fill_pattern(q, MiB, 2, 0);
-		dmabuf_sync(d, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
-		munmap(q, MiB);
+		dmabuf_rewrite(d, MiB, 1, 2);
 
 		mine = ionode_bo_import(f, d);	/* importing is not allocating */
 		info = ionode_bo_info_get(f, mine);

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/dma-buf.h>
+
 #include "ionode_test.h"
 
 size_t ionode_page_size(void)
@@ -369,6 +371,26 @@ int ionode_param_write(const char *name, const char *val)
 	return err;
 }
 
+void ionode_param_set(const char *name, const char *val)
+{
+	int ret = ionode_param_write(name, val);
+
+	igt_assert_f(ret == 0, "writing \"%s\" to %s failed: %s\n", val, name,
+		     igt_errno_name(-ret));
+}
+
+void dmabuf_rewrite(int dmabuf, size_t size, uint32_t old_seed,
+		    uint32_t new_seed)
+{
+	void *p = dmabuf_mmap(dmabuf, size, 0, PROT_READ | PROT_WRITE);
+
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	check_pattern(p, size, old_seed, 0);
+	fill_pattern(p, size, new_seed, 0);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	munmap(p, size);
+}
+
 bool ionode_find_debugfs(char *dir, size_t len)
 {
 	DIR *d;
@@ -400,20 +422,29 @@ bool ionode_find_debugfs(char *dir, size_t len)
 	return found;
 }
 
+/* A one-byte message with room for one fd; @ctrl is zeroed. */
+static void fd_msg(struct msghdr *msg, struct iovec *iov, char *byte,
+		   char *ctrl, size_t ctrl_len)
+{
+	*iov = (struct iovec){ .iov_base = byte, .iov_len = 1 };
+	memset(ctrl, 0, ctrl_len);
+	*msg = (struct msghdr){
+		.msg_iov = iov,
+		.msg_iovlen = 1,
+		.msg_control = ctrl,
+		.msg_controllen = ctrl_len,
+	};
+}
+
 void send_fd(int sock, int sendfd)
 {
 	char ctrl[CMSG_SPACE(sizeof(int))];
 	char byte = 'F';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctrl,
-		.msg_controllen = sizeof(ctrl),
-	};
+	struct iovec iov;
+	struct msghdr msg;
 	struct cmsghdr *c;
 
-	memset(ctrl, 0, sizeof(ctrl));
+	fd_msg(&msg, &iov, &byte, ctrl, sizeof(ctrl));
 	c = CMSG_FIRSTHDR(&msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
@@ -426,16 +457,12 @@ int recv_fd(int sock)
 {
 	char ctrl[CMSG_SPACE(sizeof(int))];
 	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctrl,
-		.msg_controllen = sizeof(ctrl),
-	};
+	struct iovec iov;
+	struct msghdr msg;
 	struct cmsghdr *c;
 	int rfd;
 
+	fd_msg(&msg, &iov, &byte, ctrl, sizeof(ctrl));
 	igt_assert_eq(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC), 1);
 	c = CMSG_FIRSTHDR(&msg);
 	igt_assert(c && c->cmsg_level == SOL_SOCKET &&

@@ -185,6 +185,17 @@ int ionode_param_read(const char *name, char *buf, size_t len);
  */
 int ionode_param_write(const char *name, const char *val);
 
+/** ionode_param_set - ionode_param_write() that asserts it worked */
+void ionode_param_set(const char *name, const char *val);
+
+/**
+ * dmabuf_rewrite - map @size bytes of @dmabuf, check they hold
+ * fill_pattern(@old_seed) and fill them with fill_pattern(@new_seed),
+ * inside a DMA_BUF_IOCTL_SYNC read-write bracket (asserts)
+ */
+void dmabuf_rewrite(int dmabuf, size_t size, uint32_t old_seed,
+		    uint32_t new_seed);
+
 /**
  * ionode_find_debugfs - ionode's DRM debugfs directory (the one with
  * ionode_heaps) into @dir; mounts debugfs first when root and it is not
