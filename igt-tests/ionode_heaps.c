@@ -483,6 +483,8 @@ static unsigned int debugfs_heaps(void)
 			igt_assert_f(strncmp(line, "id ", 3) == 0,
 				     "unexpected ionode_heaps header \"%s\"\n",
 				     line);
+			/* A last column "via" ("drm", "kernel", a label). */
+			via = strstr(line, " via") != NULL;
 			header = false;
 			continue;
 		}
@@ -533,7 +535,7 @@ static unsigned int debugfs_clients(void)
 	static char buf[256 * 1024];
 	char path[600], *line, *save = NULL;
 	unsigned int n = 0;
-	bool header = true;
+	bool header = true, via = false;
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/ionode_clients", debugfs_dir);
@@ -550,6 +552,8 @@ static unsigned int debugfs_clients(void)
 			igt_assert_f(strncmp(line, "client ", 7) == 0,
 				     "unexpected ionode_clients header \"%s\"\n",
 				     line);
+			/* A last column "via" ("drm", "kernel", a label). */
+			via = strstr(line, " via") != NULL;
 			header = false;
 			continue;
 		}
@@ -558,6 +562,8 @@ static unsigned int debugfs_clients(void)
 		for (t = strtok_r(copy, " ", &s2); t && nt < 64;
 		     t = strtok_r(NULL, " ", &s2))
 			tok[nt++] = t;
+		if (via && nt)
+			nt--;
 		igt_assert_f(nt >= 7, "cannot parse ionode_clients row \"%s\"\n",
 			     line);
 		c->client = strtoull(tok[0], NULL, 10);
