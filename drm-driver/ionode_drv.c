@@ -14,6 +14,7 @@
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_ioctl.h>
+#include <drm/drm_managed.h>
 #include <drm/drm_prime.h>
 
 #include "ionode_drv.h"
@@ -34,7 +35,8 @@ static const struct file_operations ionode_fops = {
 	.show_fdinfo = ionode_client_show_fdinfo,
 };
 
-static const struct drm_driver ionode_driver = {
+/* Not static: the KUnit suites make devices of their own with it. */
+const struct drm_driver ionode_drm_driver = {
 	.driver_features = DRIVER_GEM | DRIVER_RENDER,
 	.ioctls = ionode_ioctls,
 	.num_ioctls = ARRAY_SIZE(ionode_ioctls),
@@ -58,6 +60,19 @@ static const struct drm_driver ionode_driver = {
 
 static struct platform_device *ionode_pdev;
 
+/*
+ * The last reference to the DRM device is gone: no file, buffer or client
+ * is left (each holds one), so the heaps can go.
+ */
+static void ionode_drm_release(struct drm_device *drm, void *data)
+{
+	struct ionode_device *idev = to_ionode_dev(drm);
+
+	ionode_heaps_destroy(idev);
+	WARN_ON(!list_empty(&idev->clients));
+	mutex_destroy(&idev->clients_lock);
+}
+
 static int ionode_probe(struct platform_device *pdev)
 {
 	struct ionode_device *idev;
@@ -75,20 +90,22 @@ static int ionode_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 
-	idev = devm_drm_dev_alloc(&pdev->dev, &ionode_driver,
+	idev = devm_drm_dev_alloc(&pdev->dev, &ionode_drm_driver,
 				  struct ionode_device, drm);
 	if (IS_ERR(idev))
 		return PTR_ERR(idev);
 	platform_set_drvdata(pdev, idev);
 	mutex_init(&idev->clients_lock);
 	INIT_LIST_HEAD(&idev->clients);
+	/* Heaps live as long as the DRM device: buffers outlive an unbind. */
+	ret = drmm_add_action_or_reset(&idev->drm, ionode_drm_release, NULL);
+	if (ret)
+		return ret;
 
 	idev->kernel_client = ionode_client_create(idev, "kernel", "kernel",
 						   true);
-	if (!idev->kernel_client) {
-		ret = -ENOMEM;
-		goto err_lock;
-	}
+	if (!idev->kernel_client)
+		return -ENOMEM;
 
 	/* Registration order is the fallback order: cheapest memory first. */
 	ret = ionode_system_heap_create(idev);
@@ -99,11 +116,11 @@ static int ionode_probe(struct platform_device *pdev)
 	if (!ret)
 		ret = ionode_carveout_heaps_create(idev);
 	if (ret)
-		goto err_heaps;
+		goto err_client;
 
 	ret = ionode_sysfs_init(idev, &pdev->dev);
 	if (ret)
-		goto err_heaps;
+		goto err_client;
 
 	ret = drm_dev_register(&idev->drm, 0);
 	if (ret)
@@ -115,26 +132,29 @@ static int ionode_probe(struct platform_device *pdev)
 
 err_sysfs:
 	ionode_sysfs_fini(idev);
-err_heaps:
-	ionode_heaps_destroy(idev);
+err_client:
 	ionode_client_put(idev->kernel_client);
-err_lock:
-	mutex_destroy(&idev->clients_lock);
 	return ret;
 }
 
+/*
+ * Unbind, also with clients still open. From here on ioctls and mmap() of
+ * the device's files fail with -ENODEV (the DRM core checks
+ * drm_dev_is_unplugged(); ionode's allocation paths run inside
+ * drm_dev_enter()). What exists stays valid until its last reference goes:
+ * buffers are ordinary memory, not device memory, so their CPU mappings,
+ * their kernel mappings and the dma-bufs other drivers and processes hold
+ * keep working, and each buffer keeps the DRM device (and so its heap and
+ * client) alive; the heaps go in ionode_drm_release().
+ */
 static int ionode_remove(struct platform_device *pdev)
 {
 	struct ionode_device *idev = platform_get_drvdata(pdev);
 
 	ionode_kapi_register(NULL);
-	drm_dev_unregister(&idev->drm);
+	drm_dev_unplug(&idev->drm);
 	ionode_sysfs_fini(idev);
-	/* Every buffer is gone: each holds a reference on this module. */
-	ionode_heaps_destroy(idev);
 	ionode_client_put(idev->kernel_client);
-	WARN_ON(!list_empty(&idev->clients));
-	mutex_destroy(&idev->clients_lock);
 	return 0;
 }
 
@@ -143,8 +163,6 @@ static struct platform_driver ionode_platform_driver = {
 	.remove = ionode_remove,
 	.driver = {
 		.name = DRIVER_NAME,
-		/* The in-kernel API relies on the device living as long as us. */
-		.suppress_bind_attrs = true,
 	},
 };
 
@@ -152,28 +170,46 @@ static int __init ionode_init(void)
 {
 	int ret;
 
-	ret = platform_driver_register(&ionode_platform_driver);
+	ret = ionode_carveout_init();
 	if (ret)
 		return ret;
 
+	ret = platform_driver_register(&ionode_platform_driver);
+	if (ret)
+		goto err_carveout;
+
 	ionode_pdev = platform_device_register_simple(DRIVER_NAME, -1, NULL, 0);
 	if (IS_ERR(ionode_pdev)) {
-		platform_driver_unregister(&ionode_platform_driver);
-		return PTR_ERR(ionode_pdev);
+		ret = PTR_ERR(ionode_pdev);
+		goto err_driver;
 	}
 	if (!platform_get_drvdata(ionode_pdev)) {
 		/* Probe failed: its error went to the kernel log. */
-		platform_device_unregister(ionode_pdev);
-		platform_driver_unregister(&ionode_platform_driver);
-		return -ENODEV;
+		ret = -ENODEV;
+		goto err_device;
 	}
 	return 0;
+
+err_device:
+	platform_device_unregister(ionode_pdev);
+err_driver:
+	platform_driver_unregister(&ionode_platform_driver);
+err_carveout:
+	ionode_carveout_exit();
+	return ret;
 }
 
 static void __exit ionode_exit(void)
 {
+	/*
+	 * Freed buffers whose pages still wait to become write-back hold no
+	 * reference on the module: free them while their heaps and device
+	 * are still there.
+	 */
+	ionode_heap_flush_deferred();
 	platform_device_unregister(ionode_pdev);
 	platform_driver_unregister(&ionode_platform_driver);
+	ionode_carveout_exit();
 }
 
 module_init(ionode_init);

@@ -212,6 +212,9 @@ static inline unsigned long ionode_bo_npages(const struct ionode_bo *bo)
 	return bo->base.size >> PAGE_SHIFT;
 }
 
+/* ionode_drv.c */
+extern const struct drm_driver ionode_drm_driver;
+
 /* ionode_heap.c */
 int ionode_heap_add(struct ionode_device *idev, struct ionode_heap *heap);
 void ionode_heaps_destroy(struct ionode_device *idev);
@@ -272,6 +275,8 @@ int ionode_contig_heap_create(struct ionode_device *idev);
 
 /* ionode_heap_carveout.c */
 struct gen_pool;
+int ionode_carveout_init(void);
+void ionode_carveout_exit(void);
 int ionode_carveout_heaps_create(struct ionode_device *idev);
 int ionode_carveout_parse(const char *spec,
 			  int (*add)(void *ctx, unsigned int index,

@@ -30,17 +30,32 @@ MODULE_PARM_DESC(carveout,
 #define CARVEOUT_MAX_ALIGN	SZ_1G
 
 /**
- * struct carveout_heap - one carveout
- * @heap: the generic heap.
+ * struct carveout_region - one carveout range, for the module's lifetime
  * @pool: allocator over [@base, @base + @size).
  * @base: physical start, page aligned.
  * @size: length in bytes, page aligned.
+ *
+ * The ranges outlive the device: buffers of an unbound device keep their
+ * ranges until they are freed, while a device bound again allocates from
+ * the same pools.
  */
-struct carveout_heap {
-	struct ionode_heap heap;
+struct carveout_region {
 	struct gen_pool *pool;
 	phys_addr_t base;
 	u64 size;
+};
+
+static struct carveout_region regions[IONODE_MAX_HEAPS];
+static unsigned int num_regions;
+
+/**
+ * struct carveout_heap - a carveout heap of one device
+ * @heap: the generic heap.
+ * @region: the range it allocates from.
+ */
+struct carveout_heap {
+	struct ionode_heap heap;
+	struct carveout_region *region;
 };
 
 static struct carveout_heap *to_carveout(struct ionode_heap *heap)
@@ -70,11 +85,11 @@ unsigned long ionode_carveout_range_alloc(struct gen_pool *pool, u64 size,
 static int carveout_heap_allocate(struct ionode_heap *heap,
 				  struct ionode_bo *bo, size_t align)
 {
-	struct carveout_heap *co = to_carveout(heap);
+	struct carveout_region *r = to_carveout(heap)->region;
 	unsigned long addr;
 	void *vaddr;
 
-	addr = ionode_carveout_range_alloc(co->pool, bo->base.size, align);
+	addr = ionode_carveout_range_alloc(r->pool, bo->base.size, align);
 	if (!addr)
 		return -ENOMEM;
 
@@ -83,7 +98,7 @@ static int carveout_heap_allocate(struct ionode_heap *heap,
 			 (bo->flags & IONODE_BO_CACHED) ? MEMREMAP_WB :
 			 MEMREMAP_WC);
 	if (!vaddr) {
-		gen_pool_free(co->pool, addr, bo->base.size);
+		gen_pool_free(r->pool, addr, bo->base.size);
 		return -ENOMEM;
 	}
 	memset(vaddr, 0, bo->base.size);
@@ -108,25 +123,22 @@ static void carveout_heap_release(struct ionode_heap *heap,
 #endif
 	memunmap(bo->kaddr);
 	bo->kaddr = NULL;
-	gen_pool_free(to_carveout(heap)->pool, bo->paddr, bo->base.size);
+	gen_pool_free(to_carveout(heap)->region->pool, bo->paddr, bo->base.size);
 	bo->paddr = 0;
 }
 
 static void carveout_heap_query(struct ionode_heap *heap, u64 *total,
 				u64 *free)
 {
-	struct carveout_heap *co = to_carveout(heap);
+	struct carveout_region *r = to_carveout(heap)->region;
 
-	*total = co->size;
-	*free = gen_pool_avail(co->pool);
+	*total = r->size;
+	*free = gen_pool_avail(r->pool);
 }
 
 static void carveout_heap_destroy(struct ionode_heap *heap)
 {
-	struct carveout_heap *co = to_carveout(heap);
-
-	gen_pool_destroy(co->pool);
-	kfree(co);
+	kfree(to_carveout(heap));
 }
 
 static const struct ionode_heap_ops carveout_heap_ops = {
@@ -136,62 +148,79 @@ static const struct ionode_heap_ops carveout_heap_ops = {
 	.destroy = carveout_heap_destroy,
 };
 
-static int carveout_heap_add(struct ionode_device *idev, unsigned int index,
-			     phys_addr_t base, u64 size)
+static int carveout_region_add(void *ctx, unsigned int index,
+			       phys_addr_t base, u64 size)
 {
-	struct carveout_heap *co;
+	struct carveout_region *r;
 	int ret;
 
+	if (index >= ARRAY_SIZE(regions))
+		return -ENOSPC;
 	if (!size || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) || !base ||
 	    base + size < base) {
-		drm_err(&idev->drm, "carveout%u: bad range %#llx@%pa\n",
-			index, size, &base);
+		pr_err("carveout%u: bad range %#llx@%pa\n", index, size, &base);
 		return -EINVAL;
 	}
 	/* Never hand out RAM the kernel itself manages. */
 	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT) {
-		drm_err(&idev->drm,
-			"carveout%u: %#llx@%pa overlaps System RAM; reserve it at boot (memmap=)\n",
-			index, size, &base);
+		pr_err("carveout%u: %#llx@%pa overlaps System RAM; reserve it at boot (memmap=)\n",
+		       index, size, &base);
 		return -EINVAL;
 	}
 
-	co = kzalloc(sizeof(*co), GFP_KERNEL);
-	if (!co)
+	r = &regions[index];
+	r->pool = gen_pool_create(PAGE_SHIFT, NUMA_NO_NODE);
+	if (!r->pool)
 		return -ENOMEM;
-
-	co->pool = gen_pool_create(PAGE_SHIFT, NUMA_NO_NODE);
-	if (!co->pool) {
-		ret = -ENOMEM;
-		goto err_free;
+	ret = gen_pool_add(r->pool, base, size, NUMA_NO_NODE);
+	if (ret) {
+		gen_pool_destroy(r->pool);
+		r->pool = NULL;
+		return ret;
 	}
-	ret = gen_pool_add(co->pool, base, size, NUMA_NO_NODE);
-	if (ret)
-		goto err_pool;
-
-	co->base = base;
-	co->size = size;
-	co->heap.ops = &carveout_heap_ops;
-	snprintf(co->heap.name, sizeof(co->heap.name), "carveout%u", index);
-	co->heap.type = IONODE_HEAP_TYPE_CARVEOUT;
-	co->heap.flags = IONODE_HEAP_CONTIGUOUS;
-	co->heap.max_alloc = size;
-	co->heap.max_align = min_t(u64, size, CARVEOUT_MAX_ALIGN);
-
-	ret = ionode_heap_add(idev, &co->heap);
-	if (ret)
-		goto err_pool;
-
-	drm_info(&idev->drm, "%s: %llu MiB at %pa\n", co->heap.name,
-		 size >> 20, &base);
+	r->base = base;
+	r->size = size;
+	num_regions = index + 1;
 	return 0;
+}
 
-err_pool:
-	gen_pool_destroy(co->pool);
-err_free:
-	kfree(co);
+/**
+ * ionode_carveout_init - set up the carveout= ranges when the module loads
+ *
+ * Return: 0 (also when no carveout is configured) or a negative errno for
+ * a malformed or unusable range.
+ */
+int ionode_carveout_init(void)
+{
+	int ret;
+
+	if (!carveout || !*carveout)
+		return 0;
+
+	ret = ionode_carveout_parse(carveout, carveout_region_add, NULL);
+	if (ret == -EINVAL)
+		pr_err("carveout=%s: expected SIZE@BASE[,SIZE@BASE...]\n",
+		       carveout);
+	if (ret)
+		ionode_carveout_exit();
 	return ret;
+}
+
+/**
+ * ionode_carveout_exit - release the carveout ranges when the module goes
+ *
+ * Every buffer is gone by then: each held a reference on the module.
+ */
+void ionode_carveout_exit(void)
+{
+	while (num_regions) {
+		struct carveout_region *r = &regions[--num_regions];
+
+		if (r->pool)
+			gen_pool_destroy(r->pool);
+		r->pool = NULL;
+	}
 }
 
 /**
@@ -241,29 +270,39 @@ int ionode_carveout_parse(const char *spec,
 	return ret;
 }
 
-static int carveout_parse_add(void *ctx, unsigned int index, phys_addr_t base,
-			      u64 size)
-{
-	return carveout_heap_add(ctx, index, base, size);
-}
-
 /**
  * ionode_carveout_heaps_create - register one heap per carveout= range
  * @idev: the ionode device
  *
- * Return: 0 (also when no carveout is configured) or a negative errno for
- * a malformed or unusable range.
+ * Return: 0 (also when no carveout is configured) or -ENOMEM.
  */
 int ionode_carveout_heaps_create(struct ionode_device *idev)
 {
+	unsigned int i;
 	int ret;
 
-	if (!carveout || !*carveout)
-		return 0;
+	for (i = 0; i < num_regions; i++) {
+		struct carveout_region *r = &regions[i];
+		struct carveout_heap *co;
 
-	ret = ionode_carveout_parse(carveout, carveout_parse_add, idev);
-	if (ret == -EINVAL)
-		drm_err(&idev->drm, "carveout=%s: expected SIZE@BASE[,SIZE@BASE...]\n",
-			carveout);
-	return ret;
+		co = kzalloc(sizeof(*co), GFP_KERNEL);
+		if (!co)
+			return -ENOMEM;
+		co->region = r;
+		co->heap.ops = &carveout_heap_ops;
+		snprintf(co->heap.name, sizeof(co->heap.name), "carveout%u", i);
+		co->heap.type = IONODE_HEAP_TYPE_CARVEOUT;
+		co->heap.flags = IONODE_HEAP_CONTIGUOUS;
+		co->heap.max_alloc = r->size;
+		co->heap.max_align = min_t(u64, r->size, CARVEOUT_MAX_ALIGN);
+
+		ret = ionode_heap_add(idev, &co->heap);
+		if (ret) {
+			kfree(co);
+			return ret;
+		}
+		drm_info(&idev->drm, "%s: %llu MiB at %pa\n", co->heap.name,
+			 r->size >> 20, &r->base);
+	}
+	return 0;
 }

@@ -75,8 +75,9 @@ static int cma_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
 	struct cma_buffer *buf;
 	unsigned long i;
 
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
-	bo->pages = kvmalloc_array(npages, sizeof(*bo->pages), GFP_KERNEL);
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	bo->pages = kvmalloc_array(npages, sizeof(*bo->pages),
+				   GFP_KERNEL_ACCOUNT);
 	if (!buf || !bo->pages)
 		goto err_free;
 

@@ -7,8 +7,14 @@
  * module loads and report in KTAP on the kernel log.
  */
 #include <kunit/test.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/device.h>
+#include <linux/fcntl.h>
 #include <linux/genalloc.h>
 #include <linux/sizes.h>
+
+#include <drm/drm_drv.h>
 
 #include "ionode_drv.h"
 
@@ -501,4 +507,149 @@ static struct kunit_suite quota_suite = {
 	.test_cases = quota_cases,
 };
 
-kunit_test_suites(&args_suite, &select_suite, &carveout_suite, &quota_suite);
+/* ---- import of foreign dma-bufs ---- */
+
+/**
+ * struct odd_exporter - an in-kernel exporter of a buffer of any size
+ * @pages: backing pages, enough for the size rounded up.
+ * @npages: number of @pages.
+ * @size: the dma-buf's size in bytes, not necessarily page aligned.
+ */
+struct odd_exporter {
+	struct page **pages;
+	unsigned int npages;
+	size_t size;
+};
+
+static struct sg_table *odd_map(struct dma_buf_attachment *attach,
+				enum dma_data_direction dir)
+{
+	struct odd_exporter *ex = attach->dmabuf->priv;
+	struct sg_table *sgt;
+	int ret;
+
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	ret = sg_alloc_table_from_pages(sgt, ex->pages, ex->npages, 0, ex->size,
+					GFP_KERNEL);
+	if (!ret)
+		ret = dma_map_sgtable(attach->dev, sgt, dir, 0);
+	if (ret) {
+		sg_free_table(sgt);
+		kfree(sgt);
+		return ERR_PTR(ret);
+	}
+	return sgt;
+}
+
+static void odd_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
+		      enum dma_data_direction dir)
+{
+	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
+static void odd_release(struct dma_buf *dmabuf)
+{
+	struct odd_exporter *ex = dmabuf->priv;
+	unsigned int i;
+
+	for (i = 0; i < ex->npages; i++)
+		__free_page(ex->pages[i]);
+	kfree(ex->pages);
+	kfree(ex);
+}
+
+static const struct dma_buf_ops odd_ops = {
+	.map_dma_buf = odd_map,
+	.unmap_dma_buf = odd_unmap,
+	.release = odd_release,
+};
+
+static struct dma_buf *odd_export(struct kunit *test, size_t size)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct odd_exporter *ex;
+	struct dma_buf *dmabuf;
+	unsigned int i;
+
+	ex = kzalloc(sizeof(*ex), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ex);
+	ex->size = size;
+	ex->npages = DIV_ROUND_UP(size, PAGE_SIZE);
+	ex->pages = kcalloc(ex->npages, sizeof(*ex->pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ex->pages);
+	for (i = 0; i < ex->npages; i++) {
+		ex->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, ex->pages[i]);
+	}
+
+	exp_info.ops = &odd_ops;
+	exp_info.size = size;
+	exp_info.flags = O_RDWR;
+	exp_info.priv = ex;
+	dmabuf = dma_buf_export(&exp_info);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dmabuf));
+	return dmabuf;
+}
+
+static void import_size_test(struct kunit *test)
+{
+	static const size_t bad[] = { 1, PAGE_SIZE - 1, PAGE_SIZE + 1,
+				      3 * PAGE_SIZE + 17 };
+	struct ionode_device *idev;
+	struct drm_gem_object *obj;
+	struct dma_buf *dmabuf;
+	struct device *dev;
+	unsigned int i;
+
+	/* The suites run before ionode's own device probes: make one. */
+	dev = root_device_register("ionode-kunit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)),
+			0);
+	idev = devm_drm_dev_alloc(dev, &ionode_drm_driver, struct ionode_device,
+				  drm);
+	if (IS_ERR(idev)) {
+		root_device_unregister(dev);
+		KUNIT_FAIL(test, "no DRM device: %ld", PTR_ERR(idev));
+		return;
+	}
+
+	/* Not a whole number of pages: refused, nothing BUG()s. */
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		dmabuf = odd_export(test, bad[i]);
+		obj = ionode_gem_prime_import(&idev->drm, dmabuf);
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR_OR_ZERO(obj), -EINVAL,
+				    "size %zu", bad[i]);
+		if (!IS_ERR(obj))
+			drm_gem_object_put(obj);
+		dma_buf_put(dmabuf);
+	}
+
+	/* The same exporter with whole pages imports. */
+	dmabuf = odd_export(test, 3 * PAGE_SIZE);
+	obj = ionode_gem_prime_import(&idev->drm, dmabuf);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(obj));
+	if (!IS_ERR(obj)) {
+		KUNIT_EXPECT_EQ(test, obj->size, (size_t)3 * PAGE_SIZE);
+		drm_gem_object_put(obj);
+	}
+	dma_buf_put(dmabuf);
+	root_device_unregister(dev);
+}
+
+static struct kunit_case import_cases[] = {
+	KUNIT_CASE(import_size_test),
+	{}
+};
+
+static struct kunit_suite import_suite = {
+	.name = "ionode_import",
+	.test_cases = import_cases,
+};
+
+kunit_test_suites(&args_suite, &select_suite, &carveout_suite, &quota_suite,
+		  &import_suite);
