@@ -483,8 +483,6 @@ static unsigned int debugfs_heaps(void)
 			igt_assert_f(strncmp(line, "id ", 3) == 0,
 				     "unexpected ionode_heaps header \"%s\"\n",
 				     line);
-			/* A last column "via" ("drm", "kernel", a label). */
-			via = strstr(line, " via") != NULL;
 			header = false;
 			continue;
 		}
