@@ -364,7 +364,7 @@ static struct {
 	double end;
 	int vgem;		/* vgem's card node, or -1 */
 	int sock[2];		/* SOCK_DGRAM pair shared by every process */
-	atomic_ulong ops[N_OPS];
+	atomic_ulong ops[N_OPS], ok[N_OPS];
 } hammer;
 
 struct worker {
@@ -375,6 +375,9 @@ struct worker {
 	int bufs[MAX_BUFS];	/* dma-buf fds, ionode's or vgem's */
 	int n_bufs;
 };
+
+/* Set by an operation that got through to the buffer (counted in ok[]). */
+static _Thread_local bool op_ok;
 
 static bool errno_in(int err, const int *ok, int n)
 {
@@ -482,6 +485,7 @@ static void op_create(struct worker *w)
 	} else if (try_ioctl(f, DRM_IOCTL_IONODE_CREATE, &c, ENOMEM)) {
 		return;
 	}
+	op_ok = true;
 	expect(c.size == want && c.handle && c.heap_id < 64 &&
 	       (c.heap_mask & (1ull << c.heap_id)),
 	       "CREATE reply: size %llu (want %llu), handle %u, heap %u not "
@@ -549,8 +553,10 @@ static void op_export(struct worker *w)
 		bad_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p, EINVAL);
 		return;
 	}
-	if (try_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p, ENOENT) == 0)
+	if (try_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p, ENOENT) == 0) {
 		keep_buf(w, p.fd);
+		op_ok = true;
+	}
 }
 
 static void op_import(struct worker *w)
@@ -566,6 +572,7 @@ static void op_import(struct worker *w)
 	}
 	if (try_ioctl(f, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p, ENOMEM))
 		return;
+	op_ok = true;
 	if (f == fd && w->n_own < MAX_OWN && rndn(&w->rng, 2))
 		w->own[w->n_own++] = p.handle;
 	else if (f == fd) {
@@ -619,6 +626,7 @@ static void op_mmap_drm(struct worker *w)
 		return;
 	}
 	touch(p, info.size, (uint32_t)rnd(&w->rng), true);
+	op_ok = true;
 	munmap(p, info.size);
 	/* Copy-on-write mappings of ionode's own buffers are refused. */
 	p = mmap(NULL, page, RW, MAP_PRIVATE, fd, (off_t)mo.offset);
@@ -675,6 +683,7 @@ static void op_mmap_dmabuf(struct worker *w)
 	s.flags = sync_flags(w, DMA_BUF_SYNC_START);
 	try_ioctl(b, DMA_BUF_IOCTL_SYNC, &s, EINVAL);
 	touch(p, (size_t)size, (uint32_t)rnd(&w->rng), writable);
+	op_ok = true;
 	s.flags = sync_flags(w, DMA_BUF_SYNC_END);
 	try_ioctl(b, DMA_BUF_IOCTL_SYNC, &s, EINVAL);
 	munmap(p, (size_t)size);
@@ -771,8 +780,10 @@ static void op_vgem(struct worker *w)
 	    try_ioctl(hammer.vgem, DRM_IOCTL_MODE_CREATE_DUMB, &c, ENOMEM))
 		return;
 	p.handle = c.handle;
-	if (try_ioctl(hammer.vgem, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p, ENOMEM) == 0)
+	if (try_ioctl(hammer.vgem, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p, ENOMEM) == 0) {
 		keep_buf(w, p.fd);
+		op_ok = true;
+	}
 	gc.handle = c.handle;
 	try_ioctl(hammer.vgem, DRM_IOCTL_GEM_CLOSE, &gc, 0);
 }
@@ -820,6 +831,7 @@ static void op_recv(struct worker *w)
 		return;
 	memcpy(&rfd, CMSG_DATA(c), sizeof(int));
 	keep_buf(w, rfd);
+	op_ok = true;
 }
 
 static void op_reopen(struct worker *w)
@@ -866,6 +878,7 @@ static void *hammer_worker(void *arg)
 		if ((n & 15) == 0 && now() > hammer.end)
 			break;
 		atomic_fetch_add(&hammer.ops[op], 1);
+		op_ok = false;
 		switch (op) {
 		case OP_CREATE: op_create(&w); break;
 		case OP_CREATE_BAD: op_create_bad(&w); break;
@@ -884,6 +897,8 @@ static void *hammer_worker(void *arg)
 		case OP_REOPEN: op_reopen(&w); break;
 		default: op_bad_ptr(&w); break;
 		}
+		if (op_ok)
+			atomic_fetch_add(&hammer.ok[op], 1);
 	}
 	for (i = 0; i < w.n_bufs; i++)
 		close(w.bufs[i]);
@@ -942,8 +957,10 @@ static void test_hammer(void)
 	self_files = debugfs_lines_of("clients", getpid());
 	before = usage_now(mfd);
 	reset_failures();
-	for (i = 0; i < N_OPS; i++)
+	for (i = 0; i < N_OPS; i++) {
 		atomic_store(&hammer.ops[i], 0);
+		atomic_store(&hammer.ok[i], 0);
+	}
 	hammer.end = now() + seconds(20);
 	igt_info("seed %" PRIu64 " (IONODE_SEED), %d processes x %d threads, "
 		 "%.0f s\n", seed, PROCS, THREADS, hammer.end - now());
@@ -957,9 +974,10 @@ static void test_hammer(void)
 
 	for (i = 0; i < N_OPS; i++)
 		total += atomic_load(&hammer.ops[i]);
-	igt_info("this process: %lu operations:", total);
+	igt_info("this process: %lu operations (of which got through):", total);
 	for (i = 0; i < N_OPS; i++)
-		igt_info(" %s %lu", op_names[i], atomic_load(&hammer.ops[i]));
+		igt_info(" %s %lu (%lu)", op_names[i],
+			 atomic_load(&hammer.ops[i]), atomic_load(&hammer.ok[i]));
 	igt_info("\n");
 
 	/* Fds still in flight die with the socket. */
