@@ -17,12 +17,13 @@
  *
  * IONODE_SEED=N reproduces a run's random choices (each worker draws from
  * its own generator seeded from N; the interleaving is the scheduler's).
- * IONODE_STRESS_SECONDS sets each subtest's duration (default 15 s for the
+ * IONODE_STRESS_SECONDS sets each subtest's duration (default 20 s for the
  * race, 20 s for the hammer).
  */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -251,11 +252,30 @@ static struct {
 	atomic_ulong creates, stolen;
 } race;
 
+#define RACE_HANDLES	2
+
+/* Runs the calling thread on CPU @i modulo the CPUs it may use. */
+static void pin(int i)
+{
+	cpu_set_t all, one;
+	int n = 0, cpu;
+
+	if (sched_getaffinity(0, sizeof(all), &all))
+		return;
+	i %= CPU_COUNT(&all);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &all) && n++ == i)
+			break;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
 static void *race_creator(void *arg)
 {
 	unsigned long i;
 
-	(void)arg;
+	pin((int)(uintptr_t)arg);
 	for (i = 0; atomic_load(&failures) == 0; i++) {
 		struct drm_ionode_create c = {
 			.size = 4 * KiB, .heap_mask = 1ull << race.heap,
@@ -276,7 +296,14 @@ static void *race_creator(void *arg)
 		       (unsigned long long)c.size, c.heap_id, race.heap,
 		       c.handle);
 		atomic_fetch_add(&race.creates, 1);
-		/* The closers may have got it first (or it is a new one). */
+		/*
+		 * Handles 1 and 2 are the closers' to close: they spin on
+		 * them, so they close a new one right after CREATE makes it
+		 * visible, inside CREATE. Beyond those (the closers fell
+		 * behind) a creator closes its own.
+		 */
+		if (c.handle <= RACE_HANDLES)
+			continue;
 		gc.handle = c.handle;
 		if (drmIoctl(race.fd, DRM_IOCTL_GEM_CLOSE, &gc))
 			expect(errno == EINVAL, "GEM_CLOSE: %s\n",
@@ -287,11 +314,11 @@ static void *race_creator(void *arg)
 
 static void *race_closer(void *arg)
 {
-	uint32_t h = (uint32_t)(uintptr_t)arg;
 	unsigned long i;
 
+	pin((int)(uintptr_t)arg + 1);	/* beside the other creator */
 	for (i = 0; atomic_load(&failures) == 0; i++) {
-		struct drm_gem_close gc = { .handle = h + (i & 1) };
+		struct drm_gem_close gc = { .handle = 1 + i % RACE_HANDLES };
 
 		if ((i & 255) == 0 && now() > race.end)
 			break;
@@ -305,11 +332,12 @@ static void *race_closer(void *arg)
 }
 
 /*
- * Two threads create 4 KiB system buffers on one fd while two others close
- * handles 1 and 2 as fast as they can: the handle a CREATE is about to
- * return is often closed (and its object freed) before CREATE returns.
- * Every successful CREATE must report 4 KiB and the system heap, nothing
- * may oops, and once the fd is closed the heap is back where it was.
+ * Two threads create 4 KiB system buffers on one fd while two others spin
+ * closing handles 1 and 2, which the creators leave to them (one of each
+ * per CPU): a new handle is closed, and its object freed, as soon as
+ * CREATE makes it visible, often before CREATE returns. Every successful
+ * CREATE must report 4 KiB and the system heap, no thread may die in the
+ * kernel, and once the fd is closed the heap is back where it was.
  */
 static void test_create_close_race(void)
 {
@@ -322,13 +350,13 @@ static void test_create_close_race(void)
 	atomic_store(&threads_done, 0);
 	race.fd = fd;
 	race.heap = ionode_heap(&heaps, "system")->id;
-	race.end = now() + seconds(15);
+	race.end = now() + seconds(20);
 	atomic_store(&race.creates, 0);
 	atomic_store(&race.stolen, 0);
 	for (i = 0; i < 4; i++)
 		igt_assert_eq(pthread_create(&t[i], NULL,
 					     i < 2 ? race_creator : race_closer,
-					     (void *)(uintptr_t)1), 0);
+					     (void *)(uintptr_t)(i % 2)), 0);
 	join_all(t, 4, race.end);
 	igt_info("%lu creates, %lu handles closed by another thread\n",
 		 atomic_load(&race.creates), atomic_load(&race.stolen));
