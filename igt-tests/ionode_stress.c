@@ -834,7 +834,8 @@ static void op_send(struct worker *w)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &b, sizeof(int));
-	if (sendmsg(hammer.sock[0], &m, MSG_DONTWAIT) != 1)
+	op_ok = sendmsg(hammer.sock[0], &m, MSG_DONTWAIT) == 1;
+	if (!op_ok)
 		expect(errno == EAGAIN || errno == ENOBUFS ||
 		       errno == ETOOMANYREFS, "sendmsg: %s\n",
 		       igt_errno_name(errno));
