@@ -145,8 +145,6 @@ static int bo_export(int f, uint32_t handle)
 	return track_fd(ionode_bo_export(f, handle));
 }
 
-/* ---- text files --------------------------------------------------------- */
-
 /* ---- module parameters -------------------------------------------------- */
 
 #define param_read ionode_param_read
@@ -518,6 +516,7 @@ struct dbg_client {
 	char state[16];
 	char heap[IONODE_HEAP_NAME_LEN + 4];
 	uint64_t bytes, buffers;
+	char via[16];
 };
 
 #define MAX_DBG_CLIENTS	1024
@@ -526,14 +525,14 @@ static struct dbg_client dbg_clients[MAX_DBG_CLIENTS];
 /*
  * Parses ionode_clients into dbg_clients[]; returns the number of rows.
  * The command name may contain spaces, so a row is split from both ends:
- * client pid COMM... state heap bytes buffers.
+ * client pid COMM... state heap bytes buffers via.
  */
 static unsigned int debugfs_clients(void)
 {
 	static char buf[256 * 1024];
 	char path[600], *line, *save = NULL;
 	unsigned int n = 0;
-	bool header = true, via = false;
+	bool header = true;
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/ionode_clients", debugfs_dir);
@@ -550,8 +549,6 @@ static unsigned int debugfs_clients(void)
 			igt_assert_f(strncmp(line, "client ", 7) == 0,
 				     "unexpected ionode_clients header \"%s\"\n",
 				     line);
-			/* A last column "via" ("drm", "kernel", a label). */
-			via = strstr(line, " via") != NULL;
 			header = false;
 			continue;
 		}
@@ -560,22 +557,21 @@ static unsigned int debugfs_clients(void)
 		for (t = strtok_r(copy, " ", &s2); t && nt < 64;
 		     t = strtok_r(NULL, " ", &s2))
 			tok[nt++] = t;
-		if (via && nt)
-			nt--;
-		igt_assert_f(nt >= 7, "cannot parse ionode_clients row \"%s\"\n",
+		igt_assert_f(nt >= 8, "cannot parse ionode_clients row \"%s\"\n",
 			     line);
 		c->client = strtoull(tok[0], NULL, 10);
 		c->pid = atoi(tok[1]);
 		c->comm[0] = '\0';
-		for (i = 2; i < nt - 4; i++) {
+		for (i = 2; i < nt - 5; i++) {
 			if (i > 2)
 				strncat(c->comm, " ", sizeof(c->comm) - strlen(c->comm) - 1);
 			strncat(c->comm, tok[i], sizeof(c->comm) - strlen(c->comm) - 1);
 		}
-		snprintf(c->state, sizeof(c->state), "%s", tok[nt - 4]);
-		snprintf(c->heap, sizeof(c->heap), "%s", tok[nt - 3]);
-		c->bytes = strtoull(tok[nt - 2], NULL, 10);
-		c->buffers = strtoull(tok[nt - 1], NULL, 10);
+		snprintf(c->state, sizeof(c->state), "%s", tok[nt - 5]);
+		snprintf(c->heap, sizeof(c->heap), "%s", tok[nt - 4]);
+		c->bytes = strtoull(tok[nt - 3], NULL, 10);
+		c->buffers = strtoull(tok[nt - 2], NULL, 10);
+		snprintf(c->via, sizeof(c->via), "%s", tok[nt - 1]);
 		n++;
 	}
 	return n;
@@ -1721,6 +1717,7 @@ static void test_accounting_debugfs(void)
 		igt_assert_eq(c->pid, getpid());
 		igt_assert_f(strcmp(c->state, "open") == 0, "state \"%s\"\n",
 			     c->state);
+		igt_assert_f(strcmp(c->via, "drm") == 0, "via \"%s\"\n", c->via);
 		igt_assert_eq_u64(c->bytes, acct_bytes[h->id]);
 		igt_assert_eq_u64(c->buffers, acct_buffers[h->id]);
 	}

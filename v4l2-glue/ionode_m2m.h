@@ -21,6 +21,7 @@
 #define IONODE_M2M_DRIVER	"ionode-m2m"
 #define IONODE_M2M_NAME_LEN	32
 
+struct ionode_client;
 struct platform_device;
 
 /**
@@ -83,6 +84,8 @@ enum { IONODE_M2M_OUT, IONODE_M2M_CAP };
  * struct ionode_m2m_ctx - one open file: a pair of queues and their formats
  * @fh: V4L2 file handle.
  * @mdev: the instance.
+ * @client: the ionode client standing for the opener, which both queues'
+ *	MMAP buffers are charged to.
  * @out_q: OUTPUT queue (frames to process).
  * @cap_q: CAPTURE queue (processed frames).
  * @q_data: per-queue state, indexed by IONODE_M2M_OUT / IONODE_M2M_CAP.
@@ -99,6 +102,7 @@ enum { IONODE_M2M_OUT, IONODE_M2M_CAP };
 struct ionode_m2m_ctx {
 	struct v4l2_fh fh;
 	struct ionode_m2m_dev *mdev;
+	struct ionode_client *client;
 	struct vb2_queue out_q;
 	struct vb2_queue cap_q;
 	struct ionode_m2m_q_data q_data[2];

@@ -10,15 +10,20 @@
  * IONODE_M2M_CAP_OFFSET so mmap() can tell the queues apart.
  *
  * Both queues use ionode_vb2_memops with the instance's platform device:
- * MMAP buffers come from ionode, DMABUF buffers are checked against the
- * instance's declared DMA constraints at QBUF. USERPTR is not offered.
+ * MMAP buffers come from ionode, charged to an ionode client opened for
+ * each open file (so the opener's limits and heap restrictions apply),
+ * DMABUF buffers are checked against the instance's declared DMA
+ * constraints at QBUF. USERPTR is not offered.
  */
+#include <linux/math64.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include <media/v4l2-event.h>
 #include <media/v4l2-ioctl.h>
 
+#include "ionode.h"
 #include "ionode_m2m.h"
 #include "ionode_vb2.h"
 
@@ -30,10 +35,30 @@
 #define DEF_W		320
 #define DEF_H		240
 
-/* Total size of one queue's buffers. */
+/*
+ * Largest plane a queue's buffers may have: the largest frame (MAX_W x
+ * MAX_H at the deepest format, 24 bits per pixel) rounded up to 1 MiB.
+ * VIDIOC_CREATE_BUFS may ask for more than the format needs, not more.
+ */
+#define MAX_DEPTH	24
+#define MAX_PLANE	ALIGN(MAX_W * MAX_H * MAX_DEPTH / 8, SZ_1M)
+
+/*
+ * Total of one queue's MMAP buffers, counting those it already has, each
+ * rounded up to pages as vb2 lays out their mmap offsets.
+ */
 #define QUEUE_MEM_LIMIT	(64U << 20)
 
+/*
+ * CAPTURE MMAP offsets are moved up by this much: OUTPUT offsets, which
+ * end at most at QUEUE_MEM_LIMIT, stay below it, and both stay below
+ * 4 GiB (v4l2_buffer.m.offset is 32 bits).
+ */
 #define IONODE_M2M_CAP_OFFSET	BIT(30)
+
+static_assert(MAX_PLANE <= QUEUE_MEM_LIMIT);
+static_assert(QUEUE_MEM_LIMIT <= IONODE_M2M_CAP_OFFSET);
+static_assert((u64)IONODE_M2M_CAP_OFFSET + QUEUE_MEM_LIMIT <= U32_MAX);
 
 static const struct ionode_m2m_fmt formats[] = {
 	{ .fourcc = V4L2_PIX_FMT_RGB24, .depth = 24 },
@@ -365,17 +390,61 @@ static const struct v4l2_ioctl_ops ionode_m2m_ioctl_ops = {
 
 /* ---- vb2 queue operations ------------------------------------------------- */
 
+/* Bytes of MMAP buffers @q already has, as vb2 lays out their offsets. */
+static u64 ionode_m2m_queue_mem(struct vb2_queue *q)
+{
+	u64 total = 0;
+	unsigned int i, p;
+
+	for (i = 0; i < q->num_buffers; i++)
+		for (p = 0; p < q->bufs[i]->num_planes; p++)
+			total += PAGE_ALIGN(q->bufs[i]->planes[p].length);
+	return total;
+}
+
+/*
+ * REQBUFS (*nplanes == 0) gets the format's frame size; CREATE_BUFS
+ * (*nplanes set by vb2 from the format userspace passed) may ask for
+ * larger planes, up to MAX_PLANE. MMAP buffers are limited to
+ * QUEUE_MEM_LIMIT per queue, those the queue already has included:
+ * fewer buffers than asked for, or ENOMEM when not even one fits. This
+ * also keeps every OUTPUT mmap offset below IONODE_M2M_CAP_OFFSET.
+ */
 static int ionode_m2m_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
 				  unsigned int *nplanes, unsigned int sizes[],
 				  struct device *alloc_devs[])
 {
 	struct ionode_m2m_ctx *ctx = vb2_get_drv_priv(q);
+	struct device *dev = ctx->mdev->dev;
 	unsigned int size = ctx_q_data(ctx, q->type)->sizeimage;
+	u64 used, plane, room;
 
-	while (*nbuffers > 1 && (u64)size * *nbuffers > QUEUE_MEM_LIMIT)
-		(*nbuffers)--;
-	if (*nplanes)
-		return sizes[0] < size ? -EINVAL : 0;
+	if (*nplanes) {
+		if (*nplanes != 1 || sizes[0] < size) {
+			dev_dbg(dev, "%u planes of %u bytes, the format needs 1 of %u\n",
+				*nplanes, sizes[0], size);
+			return -EINVAL;
+		}
+		size = sizes[0];
+	}
+	if (size > MAX_PLANE) {
+		dev_dbg(dev, "planes of %u bytes, the largest frame takes %lu\n",
+			size, (unsigned long)MAX_PLANE);
+		return -EINVAL;
+	}
+
+	if (q->memory == VB2_MEMORY_MMAP) {
+		used = ionode_m2m_queue_mem(q);
+		plane = PAGE_ALIGN(size);
+		room = used < QUEUE_MEM_LIMIT ? QUEUE_MEM_LIMIT - used : 0;
+		if (room < plane) {
+			dev_dbg(dev, "queue holds %llu bytes, no room for %llu more (limit %u)\n",
+				used, plane, QUEUE_MEM_LIMIT);
+			return -ENOMEM;
+		}
+		*nbuffers = min_t(u64, *nbuffers, div64_u64(room, plane));
+	}
+
 	*nplanes = 1;
 	sizes[0] = size;
 	return 0;
@@ -394,12 +463,17 @@ static int ionode_m2m_buf_prepare(struct vb2_buffer *vb)
 {
 	struct ionode_m2m_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
 	struct ionode_m2m_q_data *qd = ctx_q_data(ctx, vb->vb2_queue->type);
+	int ret;
 
 	if (vb2_plane_size(vb, 0) < qd->sizeimage) {
 		dev_dbg(ctx->mdev->dev, "plane of %lu bytes, the frame needs %u\n",
 			vb2_plane_size(vb, 0), qd->sizeimage);
 		return -EINVAL;
 	}
+	/* bytesused, length and data_offset within the plane really mapped. */
+	ret = ionode_vb2_check_payload(vb);
+	if (ret)
+		return ret;
 	if (!vb->vb2_queue->is_output)
 		vb2_set_plane_payload(vb, 0, qd->sizeimage);
 	return 0;
@@ -436,6 +510,8 @@ static const struct vb2_ops ionode_m2m_qops = {
 static int ionode_m2m_queue_init(struct ionode_m2m_ctx *ctx,
 				 struct vb2_queue *q, u32 type)
 {
+	int ret;
+
 	q->type = type;
 	q->io_modes = VB2_MMAP | VB2_DMABUF;
 	q->drv_priv = ctx;
@@ -454,7 +530,22 @@ static int ionode_m2m_queue_init(struct ionode_m2m_ctx *ctx,
 	 * were made with: both queues map both ways.
 	 */
 	q->bidirectional = true;
-	return vb2_queue_init(q);
+	ret = vb2_queue_init(q);
+	if (ret)
+		return ret;
+	/* MMAP buffers are the opener's, charged to the opener. */
+	return ionode_vb2_queue_set_client(q, ctx->client);
+}
+
+/* Undoes ionode_m2m_open() once the queues are released or never were. */
+static void ionode_m2m_ctx_free(struct ionode_m2m_ctx *ctx)
+{
+	ionode_vb2_queue_set_client(&ctx->out_q, NULL);
+	ionode_vb2_queue_set_client(&ctx->cap_q, NULL);
+	ionode_m2m_job_fini(ctx);
+	ionode_client_close(ctx->client);
+	v4l2_fh_exit(&ctx->fh);
+	kfree(ctx);
 }
 
 /* ---- file operations ------------------------------------------------------ */
@@ -469,6 +560,16 @@ static int ionode_m2m_open(struct file *file)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
+	/*
+	 * The client stands for the task opening the node: MMAP buffers
+	 * count against its limits, wherever the fd goes afterwards.
+	 */
+	ctx->client = ionode_client_open(mdev->name);
+	if (IS_ERR(ctx->client)) {
+		ret = PTR_ERR(ctx->client);
+		kfree(ctx);
+		return ret;
+	}
 	ctx->mdev = mdev;
 	v4l2_fh_init(&ctx->fh, video_devdata(file));
 	file->private_data = &ctx->fh;
@@ -490,9 +591,8 @@ static int ionode_m2m_open(struct file *file)
 		ret = ionode_m2m_queue_init(ctx, &ctx->cap_q,
 					    V4L2_BUF_TYPE_VIDEO_CAPTURE);
 	if (ret) {
-		ionode_m2m_job_fini(ctx);
-		v4l2_fh_exit(&ctx->fh);
-		kfree(ctx);
+		/* No buffers yet: nothing for vb2 to release. */
+		ionode_m2m_ctx_free(ctx);
 		return ret;
 	}
 	v4l2_fh_add(&ctx->fh);
@@ -508,11 +608,8 @@ static int ionode_m2m_release(struct file *file)
 	vb2_queue_release(&ctx->out_q);
 	vb2_queue_release(&ctx->cap_q);
 	mutex_unlock(&mdev->lock);
-	ionode_m2m_job_fini(ctx);
-
 	v4l2_fh_del(&ctx->fh);
-	v4l2_fh_exit(&ctx->fh);
-	kfree(ctx);
+	ionode_m2m_ctx_free(ctx);
 	return 0;
 }
 

@@ -77,9 +77,16 @@ static bool job_process(struct ionode_m2m_ctx *ctx,
 	bool ok = false;
 	u8 *out;
 
+	/*
+	 * buf_prepare() refused payloads and planes that do not fit what is
+	 * mapped; clamp anyway, to the OUTPUT plane as well as to the frame:
+	 * a plane's length is what was checked against its dma-buf, the
+	 * payload is whatever userspace said.
+	 */
 	if (out_len > vb2_plane_size(out_vb, 0))
 		return false;
-	in_len = min_t(size_t, vb2_get_plane_payload(in_vb, 0), out_len);
+	in_len = min3(vb2_get_plane_payload(in_vb, 0),
+		      vb2_plane_size(in_vb, 0), out_len);
 
 	in = vb2_plane_vaddr(in_vb, 0);
 	out = vb2_plane_vaddr(out_vb, 0);

@@ -44,6 +44,7 @@
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/highmem.h>
 #include <linux/iosys-map.h>
 #include <linux/log2.h>
@@ -171,6 +172,98 @@ void ionode_vb2_get_constraints(struct device *dev,
 	spin_unlock_irqrestore(&ionode_vb2_constraints_lock, flags);
 }
 EXPORT_SYMBOL_GPL(ionode_vb2_get_constraints);
+
+/* ---- clients --------------------------------------------------------------- */
+
+/*
+ * Which ionode client each queue's MMAP buffers are charged to: vb2 6.1
+ * has no field for a memory allocator's per-queue data, so the glue
+ * keeps a small table keyed by the queue.
+ */
+struct ionode_vb2_qclient {
+	struct hlist_node node;
+	const struct vb2_queue *q;
+	struct ionode_client *client;
+};
+
+#define IONODE_VB2_QCLIENT_BITS	6
+static DEFINE_HASHTABLE(ionode_vb2_qclients, IONODE_VB2_QCLIENT_BITS);
+/* Protects ionode_vb2_qclients. */
+static DEFINE_SPINLOCK(ionode_vb2_qclients_lock);
+
+/* Caller holds ionode_vb2_qclients_lock. */
+static struct ionode_vb2_qclient *ionode_vb2_qclient_find(const struct vb2_queue *q)
+{
+	struct ionode_vb2_qclient *e;
+
+	hash_for_each_possible(ionode_vb2_qclients, e, node, (unsigned long)q)
+		if (e->q == q)
+			return e;
+	return NULL;
+}
+
+/**
+ * ionode_vb2_queue_set_client - charge a queue's MMAP buffers to a client
+ * @q: a queue using &ionode_vb2_memops
+ * @client: the ionode client, from ionode_client_open(), standing for the
+ *	user who opened the driver's file; NULL to forget @q's client
+ *
+ * From then on, MMAP buffers of @q are allocated with ionode_client_alloc()
+ * for @client: they count against ionode's client_limit and heap limits,
+ * restricted heaps refuse them unless the task asking for them (the one
+ * in VIDIOC_REQBUFS or VIDIOC_CREATE_BUFS) is privileged, and ionode's
+ * accounting (debugfs, sysfs) lists them under that client, also after
+ * VIDIOC_EXPBUF, until they are freed. A queue with no client has its
+ * MMAP buffers allocated with ionode_alloc(), charged to ionode's
+ * "kernel" client with none of those limits: only for queues whose
+ * buffers no user asks for.
+ *
+ * The driver keeps @client open while @q may allocate, and calls this
+ * with NULL before it frees @q (after vb2_queue_release()) and before
+ * ionode_client_close(); buffers already allocated keep their client
+ * charged on their own.
+ *
+ * Context: process context.
+ * Return: 0, or -ENOMEM.
+ */
+int ionode_vb2_queue_set_client(struct vb2_queue *q,
+				struct ionode_client *client)
+{
+	struct ionode_vb2_qclient *old, *new = NULL;
+
+	if (client) {
+		new = kzalloc(sizeof(*new), GFP_KERNEL);
+		if (!new)
+			return -ENOMEM;
+		new->q = q;
+		new->client = client;
+	}
+
+	spin_lock(&ionode_vb2_qclients_lock);
+	old = ionode_vb2_qclient_find(q);
+	if (old)
+		hash_del(&old->node);
+	if (new)
+		hash_add(ionode_vb2_qclients, &new->node, (unsigned long)q);
+	spin_unlock(&ionode_vb2_qclients_lock);
+
+	kfree(old);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(ionode_vb2_queue_set_client);
+
+/* The client @q's MMAP buffers are charged to, or NULL for ionode's own. */
+static struct ionode_client *ionode_vb2_queue_client(const struct vb2_queue *q)
+{
+	struct ionode_vb2_qclient *e;
+	struct ionode_client *client;
+
+	spin_lock(&ionode_vb2_qclients_lock);
+	e = ionode_vb2_qclient_find(q);
+	client = e ? e->client : NULL;
+	spin_unlock(&ionode_vb2_qclients_lock);
+	return client;
+}
 
 /* ---- checks --------------------------------------------------------------- */
 
@@ -375,10 +468,13 @@ out:
 static void *ionode_vb2_alloc(struct vb2_buffer *vb, struct device *dev,
 			      unsigned long size)
 {
+	struct ionode_client *client = ionode_vb2_queue_client(vb->vb2_queue);
 	struct ionode_vb2_constraints c;
 	struct ionode_vb2_buf *buf;
 	struct dma_buf *dbuf;
 	size_t alloc_size;
+	u64 align, heaps;
+	u32 flags;
 	int ret;
 
 	if (WARN_ON(!dev))
@@ -386,9 +482,14 @@ static void *ionode_vb2_alloc(struct vb2_buffer *vb, struct device *dev,
 
 	ionode_vb2_get_constraints(dev, &c);
 	alloc_size = PAGE_ALIGN(max_t(u64, size, c.min_size));
-	dbuf = ionode_alloc(alloc_size, c.align > PAGE_SIZE ? c.align : 0,
-			    c.heap_mask ?: U64_MAX,
-			    c.heap_flags | (c.contiguous ? IONODE_BO_CONTIGUOUS : 0));
+	align = c.align > PAGE_SIZE ? c.align : 0;
+	heaps = c.heap_mask ?: U64_MAX;
+	flags = c.heap_flags | (c.contiguous ? IONODE_BO_CONTIGUOUS : 0);
+	/* The user's buffer, charged to the user, unless nobody asked. */
+	if (client)
+		dbuf = ionode_client_alloc(client, alloc_size, align, heaps, flags);
+	else
+		dbuf = ionode_alloc(alloc_size, align, heaps, flags);
 	if (IS_ERR(dbuf)) {
 		dev_dbg(dev, "MMAP buffer %u: ionode cannot allocate %zu bytes (heaps %#llx, align %#llx): %ld\n",
 			vb->index, alloc_size, c.heap_mask, c.align,
@@ -650,6 +751,54 @@ struct sg_table *ionode_vb2_plane_sgt(struct vb2_buffer *vb, unsigned int plane)
 	return buf ? buf->sgt : NULL;
 }
 EXPORT_SYMBOL_GPL(ionode_vb2_plane_sgt);
+
+/**
+ * ionode_vb2_check_payload - check what userspace says about a buffer's planes
+ * @vb: a buffer of a queue using &ionode_vb2_memops, being prepared
+ *
+ * videobuf2 leaves a driver to trust values that userspace chose at
+ * VIDIOC_QBUF: in 6.1 the payload (bytesused) of a single-planar DMABUF
+ * buffer is checked against the plane's *previous* length, not the one
+ * of the dma-buf being queued, and data_offset is only checked for
+ * multi-planar OUTPUT buffers. Called from &vb2_ops.buf_prepare, this
+ * checks for every plane that its length is within what ionode_vb2
+ * mapped and checked for the device, that the payload is within the
+ * length, and that data_offset is within the payload (0, or below a
+ * non-zero payload). A driver that calls it may then use payload and
+ * data_offset to address the plane.
+ *
+ * Context: &vb2_ops.buf_prepare (the queue's lock held).
+ * Return: 0, or -EINVAL (with a dev_dbg() line) for a plane that does not fit.
+ */
+int ionode_vb2_check_payload(struct vb2_buffer *vb)
+{
+	unsigned int p;
+
+	for (p = 0; p < vb->num_planes; p++) {
+		struct ionode_vb2_buf *buf = ionode_vb2_plane(vb, p);
+		const struct vb2_plane *plane = &vb->planes[p];
+
+		if (!buf)
+			return -EINVAL;
+		if (plane->length > buf->size) {
+			buf_dbg(buf, "length %u exceeds the %lu bytes mapped\n",
+				plane->length, buf->size);
+			return -EINVAL;
+		}
+		if (plane->bytesused > plane->length) {
+			buf_dbg(buf, "payload of %u bytes exceeds the length %u\n",
+				plane->bytesused, plane->length);
+			return -EINVAL;
+		}
+		if (plane->data_offset && plane->data_offset >= plane->bytesused) {
+			buf_dbg(buf, "data offset %u is not below the payload %u\n",
+				plane->data_offset, plane->bytesused);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(ionode_vb2_check_payload);
 
 /**
  * ionode_vb2_begin_cpu_access - prepare a plane for CPU access by the driver

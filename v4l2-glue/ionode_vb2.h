@@ -21,10 +21,16 @@
  *	q->io_modes = VB2_MMAP | VB2_DMABUF;
  *	q->dev = dev;
  *
- * 3. Program the DMA engine with ionode_vb2_plane_dma_addr() (contiguous
+ * 3. In &vb2_ops.buf_prepare, check what userspace said about the planes
+ *    (payload, length, data offset) with ionode_vb2_check_payload():
+ *    videobuf2 6.1 does not check all of it against the buffer really
+ *    queued.
+ *
+ * 4. Program the DMA engine with ionode_vb2_plane_dma_addr() (contiguous
  *    devices) or ionode_vb2_plane_sgt() (scatter-gather devices), and
  *    bracket any CPU access to a plane with ionode_vb2_begin_cpu_access()
- *    and ionode_vb2_end_cpu_access().
+ *    and ionode_vb2_end_cpu_access(). Never use more of a plane than
+ *    vb2_plane_size().
  *
  * V4L2_MEMORY_DMABUF: every dma-buf queued on the device, whoever exported
  * it, is mapped for the device when it is queued and checked there:
@@ -35,10 +41,24 @@
  * on the device names the unmet constraint (enable it with dynamic debug:
  * "module ionode_v4l2 +p").
  *
- * V4L2_MEMORY_MMAP: buffers are allocated with ionode_alloc() from the
- * heaps the constraints name, so VIDIOC_EXPBUF hands out ionode's own
- * dma-buf: userspace can import it into ionode, and ionode accounts it to
- * its "kernel" client. The same checks apply to the allocated buffer.
+ * V4L2_MEMORY_MMAP: buffers are allocated from ionode, from the heaps the
+ * constraints name, so VIDIOC_EXPBUF hands out ionode's own dma-buf that
+ * userspace can import into ionode. A driver whose MMAP buffers are asked
+ * for by users (any V4L2 driver) opens an ionode client for each open
+ * file and gives it to the file's queues:
+ *
+ *	ctx->client = ionode_client_open("my-driver");      // open()
+ *	ionode_vb2_queue_set_client(&ctx->queue, ctx->client);
+ *	...
+ *	vb2_queue_release(&ctx->queue);                      // release()
+ *	ionode_vb2_queue_set_client(&ctx->queue, NULL);
+ *	ionode_client_close(ctx->client);
+ *
+ * so that the buffers are charged to that user, with ionode's client
+ * limit, heap limits and restricted heaps applied as to the user's own
+ * DRM file, even after EXPBUF. A queue without a client allocates with
+ * ionode_alloc(), charged to ionode's "kernel" client and unlimited. The
+ * same checks apply to the allocated buffer.
  *
  * V4L2_MEMORY_USERPTR is not supported: do not set VB2_USERPTR.
  */
@@ -49,9 +69,11 @@
 #include <linux/types.h>
 
 struct device;
+struct ionode_client;
 struct sg_table;
 struct vb2_buffer;
 struct vb2_mem_ops;
+struct vb2_queue;
 
 /**
  * struct ionode_vb2_constraints - what a device's DMA engine needs
@@ -89,11 +111,14 @@ int ionode_vb2_set_constraints(struct device *dev,
 			       const struct ionode_vb2_constraints *c);
 void ionode_vb2_get_constraints(struct device *dev,
 				struct ionode_vb2_constraints *c);
+int ionode_vb2_queue_set_client(struct vb2_queue *q,
+				struct ionode_client *client);
 
 dma_addr_t ionode_vb2_plane_dma_addr(struct vb2_buffer *vb,
 				     unsigned int plane);
 struct sg_table *ionode_vb2_plane_sgt(struct vb2_buffer *vb,
 				      unsigned int plane);
+int ionode_vb2_check_payload(struct vb2_buffer *vb);
 int ionode_vb2_begin_cpu_access(struct vb2_buffer *vb, unsigned int plane,
 				enum dma_data_direction dir);
 int ionode_vb2_end_cpu_access(struct vb2_buffer *vb, unsigned int plane,
