@@ -34,11 +34,13 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
+#include <linux/magic.h>
 
 #include "ionode_test.h"
 
@@ -134,15 +136,17 @@ static void cg_remove(void)
 
 /*
  * A fresh child cgroup with the memory controller, under the cgroup v2
- * root (mounted here if nothing is). Skips without cgroup v2 or its
- * memory controller.
+ * root (mounted here if nothing is mounted there: the test VM). Skips
+ * without cgroup v2 or its memory controller, and on a v1 or hybrid
+ * hierarchy.
  */
 static void cg_create(void)
 {
+	struct statfs st;
 	char ctl[256];
 
 	igt_require_f(geteuid() == 0, "needs root\n");
-	if (access(CGROUP_ROOT "/cgroup.controllers", F_OK))
+	if (statfs(CGROUP_ROOT, &st) == 0 && st.f_type == SYSFS_MAGIC)
 		mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL);
 	igt_require_f(read_text(CGROUP_ROOT "/cgroup.controllers", ctl,
 				sizeof(ctl)) == 0,
