@@ -32,7 +32,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/stat.h>
@@ -211,14 +210,9 @@ static void close_pair(void)
 }
 
 /* In a child: become uid/gid USER_ID with supplementary @groups only. */
-static void become_user(const gid_t *groups, size_t n)
+static void become(const gid_t *groups, size_t n)
 {
-	igt_assert_eq(setgroups(n, groups), 0);
-	igt_assert_eq(setgid(USER_ID), 0);
-	igt_assert_eq(setuid(USER_ID), 0);
-	igt_assert_neq(setuid(0), 0);	/* really dropped */
-	/* Changing uids made /proc/self root's; the id maps need it ours. */
-	igt_assert_eq(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+	become_user(USER_ID, USER_ID, groups, n);
 }
 
 /*
@@ -312,7 +306,7 @@ static void test_restricted_userns(void)
 	igt_fork(child, 1) {	/* not in the group */
 		uint32_t h;
 
-		become_user(NULL, 0);
+		become(NULL, 0);
 		igt_assert_errno(create(fd, MiB, co, &h), EPERM);
 	}
 	igt_waitchildren();
@@ -320,7 +314,7 @@ static void test_restricted_userns(void)
 	igt_fork(child, 1) {	/* maps the group onto its own gid */
 		uint32_t h;
 
-		become_user(NULL, 0);
+		become(NULL, 0);
 		igt_assert_eq(enter_userns(USER_ID, VIDEO_GID), 0);
 		igt_assert_errno(create(fd, MiB, co, &h), EPERM);
 	}
@@ -329,7 +323,7 @@ static void test_restricted_userns(void)
 	igt_fork(child, 1) {	/* root of its own namespace */
 		uint32_t h;
 
-		become_user(NULL, 0);
+		become(NULL, 0);
 		igt_assert_eq(enter_userns(0, 0), 0);
 		igt_assert_errno(create(fd, MiB, co, &h), EPERM);
 	}
@@ -338,7 +332,7 @@ static void test_restricted_userns(void)
 	igt_fork(child, 1) {	/* a real member of the group */
 		uint32_t h;
 
-		become_user(&video, 1);
+		become(&video, 1);
 		igt_assert_eq(create(fd, MiB, co, &h), 0);
 		ionode_bo_close(fd, h);
 	}
@@ -547,7 +541,7 @@ static void test_cred_fd_passing(void)
 		void *q;
 
 		own_end(1);
-		become_user(NULL, 0);
+		become(NULL, 0);
 		d = recv_fd(sv[1]);
 		dmabuf_rewrite(d, MiB, 1, 2);
 

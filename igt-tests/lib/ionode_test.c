@@ -4,11 +4,13 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -420,6 +422,16 @@ bool ionode_find_debugfs(char *dir, size_t len)
 	}
 	closedir(d);
 	return found;
+}
+
+void become_user(uid_t uid, gid_t gid, const gid_t *groups, size_t n)
+{
+	igt_assert_eq(setgroups(n, groups), 0);
+	igt_assert_eq(setgid(gid), 0);
+	igt_assert_eq(setuid(uid), 0);
+	igt_assert_neq(setuid(0), 0);	/* really dropped */
+	/* Changing uids made /proc/self root's; the id maps need it ours. */
+	igt_assert_eq(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
 }
 
 /* A one-byte message with room for one fd; @ctrl is zeroed. */

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <xf86drm.h>
 
@@ -202,6 +203,13 @@ void dmabuf_rewrite(int dmabuf, size_t size, uint32_t old_seed,
  * mounted. Return: whether it was found.
  */
 bool ionode_find_debugfs(char *dir, size_t len);
+
+/**
+ * become_user - in a forked child: become @uid/@gid with the supplementary
+ * @groups only, for good (asserts), and stay dumpable so that the process
+ * may write its own /proc/self/{uid,gid}_map in a user namespace
+ */
+void become_user(uid_t uid, gid_t gid, const gid_t *groups, size_t n);
 
 /** send_fd - send @sendfd over the Unix socket @sock (SCM_RIGHTS, asserts) */
 void send_fd(int sock, int sendfd);
