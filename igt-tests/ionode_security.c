@@ -103,25 +103,13 @@ static uint64_t cg_event(const char *key)
 	return 0;
 }
 
-static int write_file(const char *path, const char *val)
-{
-	int f = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (f < 0)
-		return -errno;
-	if (write(f, val, strlen(val)) != (ssize_t)strlen(val))
-		err = -errno;
-	close(f);
-	return err;
-}
-
 static void cg_write(const char *file, const char *val)
 {
 	char path[320];
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", cg, file);
-	ret = write_file(path, val);
+	ret = write_text(path, val);
 	igt_assert_f(ret == 0, "writing \"%s\" to %s: %s\n", val, path,
 		     igt_errno_name(-ret));
 }
@@ -152,7 +140,7 @@ static void cg_create(void)
 		      "no cgroup v2 hierarchy at " CGROUP_ROOT "\n");
 	igt_require_f(strstr(ctl, "memory"), "cgroup v2 has no memory "
 		      "controller (controllers: %s)\n", ctl);
-	igt_assert_eq(write_file(CGROUP_ROOT "/cgroup.subtree_control",
+	igt_assert_eq(write_text(CGROUP_ROOT "/cgroup.subtree_control",
 				 "+memory"), 0);
 	snprintf(cg, sizeof(cg), CGROUP_ROOT "/ionode-security-%d", getpid());
 	igt_assert_f(mkdir(cg, 0755) == 0, "mkdir %s: %s\n", cg,
@@ -226,11 +214,11 @@ static int enter_userns(uid_t uid, gid_t gid)
 
 	if (unshare(CLONE_NEWUSER))
 		return -errno;
-	igt_assert_eq(write_file("/proc/self/setgroups", "deny"), 0);
+	igt_assert_eq(write_text("/proc/self/setgroups", "deny"), 0);
 	snprintf(map, sizeof(map), "%u %u 1", uid, USER_ID);
-	igt_assert_eq(write_file("/proc/self/uid_map", map), 0);
+	igt_assert_eq(write_text("/proc/self/uid_map", map), 0);
 	snprintf(map, sizeof(map), "%u %u 1", gid, USER_ID);
-	igt_assert_eq(write_file("/proc/self/gid_map", map), 0);
+	igt_assert_eq(write_text("/proc/self/gid_map", map), 0);
 	igt_assert_eq(getuid(), uid);
 	igt_assert_eq(getgid(), gid);
 	return 0;

@@ -256,6 +256,38 @@ static struct {
 } race;
 
 #define RACE_HANDLES	2
+#define PREEMPT_CTL	"/sys/kernel/debug/sched/preempt"
+
+/*
+ * CREATE's window is a few instructions long: a closer on another CPU
+ * rarely lands in it by timing alone, but a closer on the same CPU does
+ * whenever the creator is preempted inside it. With PREEMPT_DYNAMIC (the
+ * stock kernel) the race switches the kernel to full preemption for its
+ * duration, and each CPU runs a creator and a closer.
+ */
+static char saved_preempt[32];
+
+static void preempt_full(void)
+{
+	char buf[128], *open_p, *close_p;
+
+	if (read_text(PREEMPT_CTL, buf, sizeof(buf)) ||
+	    !(open_p = strchr(buf, '(')) || !(close_p = strchr(open_p, ')')))
+		return;
+	snprintf(saved_preempt, sizeof(saved_preempt), "%.*s",
+		 (int)(close_p - open_p - 1), open_p + 1);
+	if (write_text(PREEMPT_CTL, "full"))
+		saved_preempt[0] = '\0';
+	else
+		igt_info("kernel preemption: full (was %s)\n", saved_preempt);
+}
+
+static void preempt_restore(void)
+{
+	if (saved_preempt[0])
+		igt_assert_eq(write_text(PREEMPT_CTL, saved_preempt), 0);
+	saved_preempt[0] = '\0';
+}
 
 /* Runs the calling thread on CPU @i modulo the CPUs it may use. */
 static void pin(int i)
@@ -319,7 +351,7 @@ static void *race_closer(void *arg)
 {
 	unsigned long i;
 
-	pin((int)(uintptr_t)arg + 1);	/* beside the other creator */
+	pin((int)(uintptr_t)arg);	/* beside a creator */
 	for (i = 0; atomic_load(&failures) == 0; i++) {
 		struct drm_gem_close gc = { .handle = 1 + i % RACE_HANDLES };
 
@@ -337,10 +369,11 @@ static void *race_closer(void *arg)
 /*
  * Two threads create 4 KiB system buffers on one fd while two others spin
  * closing handles 1 and 2, which the creators leave to them (one of each
- * per CPU): a new handle is closed, and its object freed, as soon as
- * CREATE makes it visible, often before CREATE returns. Every successful
- * CREATE must report 4 KiB and the system heap, no thread may die in the
- * kernel, and once the fd is closed the heap is back where it was.
+ * per CPU, under full preemption when the kernel can switch to it): a new
+ * handle is closed, and its object freed, as soon as CREATE makes it
+ * visible, often before CREATE returns. Every successful CREATE must
+ * report 4 KiB and the system heap, no thread may die in the kernel, and
+ * once the fd is closed the heap is back where it was.
  */
 static void test_create_close_race(void)
 {
@@ -353,6 +386,7 @@ static void test_create_close_race(void)
 	atomic_store(&threads_done, 0);
 	race.fd = fd;
 	race.heap = ionode_heap(&heaps, "system")->id;
+	preempt_full();
 	race.end = now() + seconds(20);
 	atomic_store(&race.creates, 0);
 	atomic_store(&race.stolen, 0);
@@ -360,7 +394,8 @@ static void test_create_close_race(void)
 		igt_assert_eq(pthread_create(&t[i], NULL,
 					     i < 2 ? race_creator : race_closer,
 					     (void *)(uintptr_t)(i % 2)), 0);
-	join_all(t, 4, race.end);
+	join_all(t, 4, race.end);	/* a failure restores in the fixture */
+	preempt_restore();
 	igt_info("%lu creates, %lu handles closed by another thread\n",
 		 atomic_load(&race.creates), atomic_load(&race.stolen));
 	assert_no_failures();
@@ -1094,6 +1129,7 @@ igt_main
 		test_hammer(true);
 
 	igt_fixture {
+		preempt_restore();
 		restore_restricted();
 		ionode_put_heaps(&heaps);
 		close(fd);

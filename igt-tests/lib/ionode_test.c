@@ -353,14 +353,12 @@ int ionode_param_read(const char *name, char *buf, size_t len)
 	return 0;
 }
 
-int ionode_param_write(const char *name, const char *val)
+int write_text(const char *path, const char *val)
 {
-	char path[256];
 	const char *data = *val ? val : "\n";
 	ssize_t n;
 	int f, err = 0;
 
-	snprintf(path, sizeof(path), IONODE_PARAM_DIR "/%s", name);
 	f = open(path, O_WRONLY | O_CLOEXEC);
 	if (f < 0)
 		return -errno;
@@ -371,6 +369,14 @@ int ionode_param_write(const char *name, const char *val)
 		err = -EIO;
 	close(f);
 	return err;
+}
+
+int ionode_param_write(const char *name, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), IONODE_PARAM_DIR "/%s", name);
+	return write_text(path, val);
 }
 
 void ionode_param_set(const char *name, const char *val)

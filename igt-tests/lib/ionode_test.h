@@ -174,6 +174,12 @@ bool igt_modprobe(const char *name);
 int read_text(const char *path, char *buf, size_t len);
 
 /**
+ * write_text - write @val to the file @path in one write() (an empty
+ * string is written as a lone newline). Return: 0 or -errno.
+ */
+int write_text(const char *path, const char *val);
+
+/**
  * ionode_param_read - module parameter @name without its trailing newline
  * Return: 0 or -errno.
  */
