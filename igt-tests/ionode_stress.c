@@ -27,7 +27,6 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +39,7 @@
 
 #include <linux/dma-buf.h>
 
+#include "igt_stress.h"
 #include "ionode_test.h"
 
 #define KiB		1024ull
@@ -50,112 +50,11 @@ static struct ionode_heaps heaps;
 static uint64_t seed;
 static size_t page;
 
-/* ---- failures from threads ---------------------------------------------- */
-
-/*
- * igt_assert() leaves through siglongjmp(), which only the thread running
- * the subtest may do: workers record their first failure here and the
- * subtest asserts on it once they are joined.
- */
-static atomic_int failures;
-static char first_failure[512];
-
-static void __igt_printf(1, 2) note_failure(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (atomic_fetch_add(&failures, 1))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(first_failure, sizeof(first_failure), fmt, ap);
-	va_end(ap);
-	igt_warn("%s", first_failure);
-}
-
-#define expect(cond, ...) do { \
-	if (!(cond)) \
-		note_failure(__VA_ARGS__); \
-} while (0)
-
-static void reset_failures(void)
-{
-	atomic_store(&failures, 0);
-	first_failure[0] = '\0';
-}
-
-static void assert_no_failures(void)
-{
-	igt_assert_f(atomic_load(&failures) == 0, "%d failure(s), first: %s",
-		     atomic_load(&failures), first_failure);
-}
-
-/* ---- time, randomness ---------------------------------------------------- */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static double seconds(double dflt)
 {
 	const char *s = getenv("IONODE_STRESS_SECONDS");
 
 	return s && atof(s) > 0 ? atof(s) : dflt;
-}
-
-/* splitmix64 */
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint32_t rndn(uint64_t *s, uint32_t n)
-{
-	return (uint32_t)(rnd(s) % n);
-}
-
-/* ---- threads ------------------------------------------------------------ */
-
-/*
- * Thread functions end with thread_done(): a thread killed by a kernel
- * oops in an ioctl exits without it (and pthread_join() does not notice).
- */
-static atomic_int threads_done;
-
-static void *thread_done(void)
-{
-	atomic_fetch_add(&threads_done, 1);
-	return NULL;
-}
-
-/*
- * Joins @n threads that were told to stop at @end and were started after
- * threads_done was zeroed. One that did not return (killed by an oops) or
- * is still running 30 s later (stuck in the kernel, left behind) fails the
- * subtest.
- */
-static void join_all(pthread_t *t, int n, double end)
-{
-	struct timespec limit;
-	int i, stuck = 0;
-
-	clock_gettime(CLOCK_REALTIME, &limit);
-	limit.tv_sec += (time_t)(end - now()) + 30;
-	for (i = 0; i < n; i++)
-		if (pthread_timedjoin_np(t[i], NULL, &limit))
-			stuck++;
-	igt_assert_f(stuck == 0, "%d thread(s) stuck in the kernel (see its "
-		     "log)\n", stuck);
-	igt_assert_f(atomic_load(&threads_done) == n, "%d thread(s) died "
-		     "inside the kernel (an oops: see its log)\n",
-		     n - atomic_load(&threads_done));
 }
 
 /* ---- heap accounting and debugfs ---------------------------------------- */
@@ -311,20 +210,20 @@ static void *race_creator(void *arg)
 	unsigned long i;
 
 	pin((int)(uintptr_t)arg);
-	for (i = 0; atomic_load(&failures) == 0; i++) {
+	for (i = 0; stress_failed() == 0; i++) {
 		struct drm_ionode_create c = {
 			.size = 4 * KiB, .heap_mask = 1ull << race.heap,
 		};
 		struct drm_gem_close gc = { 0 };
 
-		if ((i & 31) == 0 && now() > race.end)
+		if ((i & 31) == 0 && stress_now() > race.end)
 			break;
 		if (drmIoctl(race.fd, DRM_IOCTL_IONODE_CREATE, &c)) {
-			expect(0, "CREATE of 4 KiB failed: %s\n",
+			stress_expect(0, "CREATE of 4 KiB failed: %s\n",
 			       igt_errno_name(errno));
 			break;
 		}
-		expect(c.size == 4 * KiB && c.heap_id == race.heap &&
+		stress_expect(c.size == 4 * KiB && c.heap_id == race.heap &&
 		       c.handle != 0 && c.pad == 0,
 		       "CREATE returned 0 with a garbage reply: size %llu, "
 		       "heap %u (expected %u), handle %u\n",
@@ -341,10 +240,10 @@ static void *race_creator(void *arg)
 			continue;
 		gc.handle = c.handle;
 		if (drmIoctl(race.fd, DRM_IOCTL_GEM_CLOSE, &gc))
-			expect(errno == EINVAL, "GEM_CLOSE: %s\n",
+			stress_expect(errno == EINVAL, "GEM_CLOSE: %s\n",
 			       igt_errno_name(errno));
 	}
-	return thread_done();
+	return stress_thread_done();
 }
 
 static void *race_closer(void *arg)
@@ -352,18 +251,18 @@ static void *race_closer(void *arg)
 	unsigned long i;
 
 	pin((int)(uintptr_t)arg);	/* beside a creator */
-	for (i = 0; atomic_load(&failures) == 0; i++) {
+	for (i = 0; stress_failed() == 0; i++) {
 		struct drm_gem_close gc = { .handle = 1 + i % RACE_HANDLES };
 
-		if ((i & 255) == 0 && now() > race.end)
+		if ((i & 255) == 0 && stress_now() > race.end)
 			break;
 		if (drmIoctl(race.fd, DRM_IOCTL_GEM_CLOSE, &gc) == 0)
 			atomic_fetch_add(&race.stolen, 1);
 		else
-			expect(errno == EINVAL, "GEM_CLOSE: %s\n",
+			stress_expect(errno == EINVAL, "GEM_CLOSE: %s\n",
 			       igt_errno_name(errno));
 	}
-	return thread_done();
+	return stress_thread_done();
 }
 
 /*
@@ -382,23 +281,22 @@ static void test_create_close_race(void)
 	int mfd = igt_ionode_open(), i;
 
 	before = usage_now(mfd);
-	reset_failures();
-	atomic_store(&threads_done, 0);
+	stress_reset();
 	race.fd = fd;
 	race.heap = ionode_heap(&heaps, "system")->id;
 	preempt_full();
-	race.end = now() + seconds(20);
+	race.end = stress_now() + seconds(20);
 	atomic_store(&race.creates, 0);
 	atomic_store(&race.stolen, 0);
 	for (i = 0; i < 4; i++)
 		igt_assert_eq(pthread_create(&t[i], NULL,
 					     i < 2 ? race_creator : race_closer,
 					     (void *)(uintptr_t)(i % 2)), 0);
-	join_all(t, 4, race.end);	/* a failure restores in the fixture */
+	stress_join(t, 4, race.end);	/* a failure restores in the fixture */
 	preempt_restore();
 	igt_info("%lu creates, %lu handles closed by another thread\n",
 		 atomic_load(&race.creates), atomic_load(&race.stolen));
-	assert_no_failures();
+	stress_assert_ok();
 	igt_assert(atomic_load(&race.stolen) > 0);
 
 	ionode_fresh_fd(&fd);
@@ -468,7 +366,7 @@ static bool errno_in(int err, const int *ok, int n)
 	const int __ok[] = { __VA_ARGS__ }; \
 	int __r = drmIoctl((f), (req), (arg)); \
 	if (__r) \
-		expect(errno_in(errno, __ok, sizeof(__ok) / sizeof(int)), \
+		stress_expect(errno_in(errno, __ok, sizeof(__ok) / sizeof(int)), \
 		       "%s:%d: " #req ": unexpected %s\n", __func__, \
 		       __LINE__, igt_errno_name(errno)); \
 	__r; \
@@ -477,22 +375,22 @@ static bool errno_in(int err, const int *ok, int n)
 /* An ioctl that must fail with exactly @err. */
 #define bad_ioctl(f, req, arg, err) do { \
 	int __r = drmIoctl((f), (req), (arg)); \
-	expect(__r == -1 && errno == (err), "%s:%d: " #req ": expected %s, " \
+	stress_expect(__r == -1 && errno == (err), "%s:%d: " #req ": expected %s, " \
 	       "got %d (%s)\n", __func__, __LINE__, igt_errno_name(err), __r, \
 	       __r ? igt_errno_name(errno) : "success"); \
 } while (0)
 
 static int pick_fd(struct worker *w)
 {
-	return w->priv >= 0 && rndn(&w->rng, 3) == 0 ? w->priv : fd;
+	return w->priv >= 0 && stress_rndn(&w->rng, 3) == 0 ? w->priv : fd;
 }
 
 /* A handle of the shared fd: one of ours, or any small number. */
 static uint32_t pick_handle(struct worker *w)
 {
-	if (w->n_own && rndn(&w->rng, 4))
-		return w->own[rndn(&w->rng, w->n_own)];
-	return rndn(&w->rng, 48);
+	if (w->n_own && stress_rndn(&w->rng, 4))
+		return w->own[stress_rndn(&w->rng, w->n_own)];
+	return stress_rndn(&w->rng, 48);
 }
 
 static void keep_buf(struct worker *w, int dfd)
@@ -508,7 +406,7 @@ static void keep_buf(struct worker *w, int dfd)
 /* One of the worker's dma-buf fds, or -1. */
 static int pick_buf(struct worker *w)
 {
-	return w->n_bufs ? w->bufs[rndn(&w->rng, w->n_bufs)] : -1;
+	return w->n_bufs ? w->bufs[stress_rndn(&w->rng, w->n_bufs)] : -1;
 }
 
 /* Is ionode the dma-buf's exporter (its fdinfo's exp_name)? */
@@ -541,10 +439,10 @@ static void op_create(struct worker *w)
 					  64 * KiB, 256 * KiB };
 	uint64_t all = ionode_all_heaps_mask(&heaps);
 	struct drm_ionode_create c = {
-		.size = rndn(&w->rng, 2) ? sizes[rndn(&w->rng, 5)] :
-			1 + rndn(&w->rng, 256 * KiB),
-		.heap_mask = rnd(&w->rng) & all,
-		.flags = rndn(&w->rng, 4) ? IONODE_BO_CACHED * rndn(&w->rng, 2) :
+		.size = stress_rndn(&w->rng, 2) ? sizes[stress_rndn(&w->rng, 5)] :
+			1 + stress_rndn(&w->rng, 256 * KiB),
+		.heap_mask = stress_rnd(&w->rng) & all,
+		.flags = stress_rndn(&w->rng, 4) ? IONODE_BO_CACHED * stress_rndn(&w->rng, 2) :
 			IONODE_BO_CONTIGUOUS,
 	};
 	uint64_t want = ionode_round_page(c.size);
@@ -563,11 +461,11 @@ static void op_create(struct worker *w)
 		return;
 	}
 	op_ok = true;
-	expect(!unprivileged || c.heap_id >= 64 ||
+	stress_expect(!unprivileged || c.heap_id >= 64 ||
 	       !(restricted & (1ull << c.heap_id)),
 	       "uid %d got a buffer from restricted heap %u\n", USER_ID,
 	       c.heap_id);
-	expect(c.size == want && c.handle && c.heap_id < 64 &&
+	stress_expect(c.size == want && c.handle && c.heap_id < 64 &&
 	       (c.heap_mask & (1ull << c.heap_id)),
 	       "CREATE reply: size %llu (want %llu), handle %u, heap %u not "
 	       "in mask %#llx\n", (unsigned long long)c.size,
@@ -591,17 +489,17 @@ static void op_create_bad(struct worker *w)
 	struct drm_ionode_create c = { .size = 4 * KiB, .heap_mask = all };
 	int err = EINVAL;
 
-	switch (rndn(&w->rng, 8)) {
+	switch (stress_rndn(&w->rng, 8)) {
 	case 0: c.size = 0; break;
-	case 1: c.size = ~0ull - rndn(&w->rng, 4096); err = E2BIG; break;
-	case 2: c.flags = 1u << (2 + rndn(&w->rng, 30)); break;
-	case 3: c.pad = 1 + rndn(&w->rng, 1000); break;
-	case 4: c.align = 3 + 2 * rndn(&w->rng, 1000); break;
+	case 1: c.size = ~0ull - stress_rndn(&w->rng, 4096); err = E2BIG; break;
+	case 2: c.flags = 1u << (2 + stress_rndn(&w->rng, 30)); break;
+	case 3: c.pad = 1 + stress_rndn(&w->rng, 1000); break;
+	case 4: c.align = 3 + 2 * stress_rndn(&w->rng, 1000); break;
 	case 5: c.heap_mask = 0; break;
-	case 6: c.heap_mask = 1ull << (63 - rndn(&w->rng, 64 - heaps.count)); break;
+	case 6: c.heap_mask = 1ull << (63 - stress_rndn(&w->rng, 64 - heaps.count)); break;
 	default:
 		bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_CREATE,
-			  (void *)(uintptr_t)(1 + rndn(&w->rng, 4095)), EFAULT);
+			  (void *)(uintptr_t)(1 + stress_rndn(&w->rng, 4095)), EFAULT);
 		return;
 	}
 	bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_CREATE, &c, err);
@@ -614,11 +512,11 @@ static void close_handle(struct worker *w, bool any)
 	int i;
 
 	if (!any && w->n_own) {
-		i = rndn(&w->rng, w->n_own);
+		i = stress_rndn(&w->rng, w->n_own);
 		gc.handle = w->own[i];
 		w->own[i] = w->own[--w->n_own];
 	} else {
-		gc.handle = rndn(&w->rng, 8) ? rndn(&w->rng, 48) : ~0u;
+		gc.handle = stress_rndn(&w->rng, 8) ? stress_rndn(&w->rng, 48) : ~0u;
 	}
 	try_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc, EINVAL);
 }
@@ -637,10 +535,10 @@ static void op_export(struct worker *w)
 {
 	struct drm_prime_handle p = {
 		.handle = pick_handle(w),
-		.flags = DRM_CLOEXEC | (rndn(&w->rng, 4) ? DRM_RDWR : 0),
+		.flags = DRM_CLOEXEC | (stress_rndn(&w->rng, 4) ? DRM_RDWR : 0),
 	};
 
-	if (!rndn(&w->rng, 16)) {
+	if (!stress_rndn(&w->rng, 16)) {
 		p.flags = 0x100;
 		bad_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p, EINVAL);
 		return;
@@ -656,16 +554,16 @@ static void op_import(struct worker *w)
 	struct drm_prime_handle p = { .fd = pick_buf(w) };
 	int f = pick_fd(w);
 
-	if (p.fd < 0 || !rndn(&w->rng, 16)) {
+	if (p.fd < 0 || !stress_rndn(&w->rng, 16)) {
 		/* Not a dma-buf: a closed fd or a socket. */
-		p.fd = rndn(&w->rng, 2) ? -1 : hammer.sock[0];
+		p.fd = stress_rndn(&w->rng, 2) ? -1 : hammer.sock[0];
 		try_ioctl(f, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p, EBADF, EINVAL);
 		return;
 	}
 	if (try_ioctl(f, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p, ENOMEM))
 		return;
 	op_ok = true;
-	if (f == fd && w->n_own < MAX_OWN && rndn(&w->rng, 2))
+	if (f == fd && w->n_own < MAX_OWN && stress_rndn(&w->rng, 2))
 		w->own[w->n_own++] = p.handle;
 	else if (f == fd) {
 		struct drm_gem_close gc = { .handle = p.handle };
@@ -680,7 +578,7 @@ static int bo_info(int f, uint32_t handle, struct drm_ionode_bo_info *i)
 	*i = (struct drm_ionode_bo_info){ .handle = handle };
 	if (try_ioctl(f, DRM_IOCTL_IONODE_BO_INFO, i, ENOENT))
 		return -1;
-	expect(i->size && i->size % page == 0 && i->pad2 == 0 &&
+	stress_expect(i->size && i->size % page == 0 && i->pad2 == 0 &&
 	       !(i->attrs & ~(IONODE_ATTR_CONTIGUOUS | IONODE_ATTR_IMPORTED |
 			      IONODE_ATTR_EXPORTED)) &&
 	       !(i->flags & ~IONODE_BO_FLAGS) &&
@@ -704,7 +602,7 @@ static void op_mmap_drm(struct worker *w)
 	    try_ioctl(fd, DRM_IOCTL_IONODE_MAP_OFFSET, &mo, ENOENT))
 		return;
 	/* Someone else's offset on the private fd: refused unless shared. */
-	if (w->priv >= 0 && !rndn(&w->rng, 8))
+	if (w->priv >= 0 && !stress_rndn(&w->rng, 8))
 		f = w->priv;
 	p = mmap(NULL, info.size, RW, MAP_SHARED, f, (off_t)mo.offset);
 	if (p == MAP_FAILED) {
@@ -714,12 +612,12 @@ static void op_mmap_drm(struct worker *w)
 		 * longer holds (EACCES), as the private fd's may; an
 		 * imported one is mapped by its exporter, which may refuse.
 		 */
-		expect(errno == EINVAL || errno == EACCES ||
+		stress_expect(errno == EINVAL || errno == EACCES ||
 		       (info.attrs & IONODE_ATTR_IMPORTED),
 		       "mmap of a DRM offset: %s\n", igt_errno_name(errno));
 		return;
 	}
-	touch(p, info.size, (uint32_t)rnd(&w->rng), true);
+	touch(p, info.size, (uint32_t)stress_rnd(&w->rng), true);
 	op_ok = true;
 	munmap(p, info.size);
 	/* Copy-on-write mappings of ionode's own buffers are refused. */
@@ -727,7 +625,7 @@ static void op_mmap_drm(struct worker *w)
 	if (p == MAP_FAILED)
 		return;
 	munmap(p, page);
-	expect(bo_info(fd, mo.handle, &info) || (info.attrs & IONODE_ATTR_IMPORTED),
+	stress_expect(bo_info(fd, mo.handle, &info) || (info.attrs & IONODE_ATTR_IMPORTED),
 	       "MAP_PRIVATE of the DRM offset of %u succeeded\n", mo.handle);
 }
 
@@ -736,7 +634,7 @@ static uint64_t sync_flags(struct worker *w, uint64_t start_end)
 	static const uint64_t rw[] = { DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE,
 				       DMA_BUF_SYNC_RW };
 
-	return start_end | rw[rndn(&w->rng, 3)];
+	return start_end | rw[stress_rndn(&w->rng, 3)];
 }
 
 static void op_mmap_dmabuf(struct worker *w)
@@ -750,17 +648,17 @@ static void op_mmap_dmabuf(struct worker *w)
 	if (b < 0)
 		return;
 	size = lseek(b, 0, SEEK_END);
-	expect(size > 0 && size % (off_t)page == 0, "dma-buf size %lld\n",
+	stress_expect(size > 0 && size % (off_t)page == 0, "dma-buf size %lld\n",
 	       (long long)size);
 	if (size <= 0)
 		return;
-	if (!rndn(&w->rng, 8)) {
+	if (!stress_rndn(&w->rng, 8)) {
 		/* Past the end, or copy-on-write: refused. */
-		bool past = rndn(&w->rng, 2);
+		bool past = stress_rndn(&w->rng, 2);
 
 		p = mmap(NULL, page, RW, past ? MAP_SHARED : MAP_PRIVATE, b,
 			 past ? size : 0);
-		expect(p == MAP_FAILED || !ionode_exported(b),
+		stress_expect(p == MAP_FAILED || !ionode_exported(b),
 		       "hostile mmap of an ionode dma-buf succeeded\n");
 		if (p != MAP_FAILED)
 			munmap(p, page);
@@ -770,13 +668,13 @@ static void op_mmap_dmabuf(struct worker *w)
 	writable = (fcntl(b, F_GETFL) & O_ACCMODE) == O_RDWR;
 	p = mmap(NULL, (size_t)size, writable ? RW : PROT_READ, MAP_SHARED, b, 0);
 	if (p == MAP_FAILED) {
-		expect(!ionode_exported(b), "mmap of an ionode dma-buf: %s\n",
+		stress_expect(!ionode_exported(b), "mmap of an ionode dma-buf: %s\n",
 		       igt_errno_name(errno));
 		return;
 	}
 	s.flags = sync_flags(w, DMA_BUF_SYNC_START);
 	try_ioctl(b, DMA_BUF_IOCTL_SYNC, &s, EINVAL);
-	touch(p, (size_t)size, (uint32_t)rnd(&w->rng), writable);
+	touch(p, (size_t)size, (uint32_t)stress_rnd(&w->rng), writable);
 	op_ok = true;
 	s.flags = sync_flags(w, DMA_BUF_SYNC_END);
 	try_ioctl(b, DMA_BUF_IOCTL_SYNC, &s, EINVAL);
@@ -790,9 +688,9 @@ static void op_sync(struct worker *w)
 
 	if (b < 0)
 		return;
-	switch (rndn(&w->rng, 4)) {
+	switch (stress_rndn(&w->rng, 4)) {
 	case 0:	/* unknown bits, or no direction */
-		s.flags = rndn(&w->rng, 2) ? 1ull << (3 + rndn(&w->rng, 61)) :
+		s.flags = stress_rndn(&w->rng, 2) ? 1ull << (3 + stress_rndn(&w->rng, 61)) :
 			DMA_BUF_SYNC_END;
 		bad_ioctl(b, DMA_BUF_IOCTL_SYNC, &s, EINVAL);
 		break;
@@ -808,11 +706,11 @@ static void op_bo_info(struct worker *w)
 {
 	struct drm_ionode_bo_info i = { .handle = pick_handle(w) };
 
-	if (rndn(&w->rng, 8)) {
+	if (stress_rndn(&w->rng, 8)) {
 		bo_info(pick_fd(w), i.handle, &i);
 		return;
 	}
-	i.pad = 1 + rndn(&w->rng, 100);
+	i.pad = 1 + stress_rndn(&w->rng, 100);
 	bad_ioctl(fd, DRM_IOCTL_IONODE_BO_INFO, &i, EINVAL);
 }
 
@@ -822,16 +720,16 @@ static void op_query(struct worker *w)
 	struct drm_ionode_query_heaps q = { 0 };
 	uint32_t n = heaps.count, i;
 
-	switch (rndn(&w->rng, 5)) {
+	switch (stress_rndn(&w->rng, 5)) {
 	case 0:
 		q.count = n;
 		q.elem_size = sizeof(info[0]);
-		q.heaps = 1 + rndn(&w->rng, 4095);	/* (void *)1 and friends */
+		q.heaps = 1 + stress_rndn(&w->rng, 4095);	/* (void *)1 and friends */
 		bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_QUERY_HEAPS, &q, EFAULT);
 		return;
 	case 1:
 		q.count = n;
-		q.elem_size = 1 + rndn(&w->rng, 79);
+		q.elem_size = 1 + stress_rndn(&w->rng, 79);
 		q.heaps = (uintptr_t)info;
 		bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_QUERY_HEAPS, &q, EINVAL);
 		return;
@@ -842,7 +740,7 @@ static void op_query(struct worker *w)
 			q.heaps = (uintptr_t)info;
 			bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_QUERY_HEAPS, &q,
 				  ENOSPC);
-			expect(q.count == n, "QUERY_HEAPS ENOSPC count %u\n",
+			stress_expect(q.count == n, "QUERY_HEAPS ENOSPC count %u\n",
 			       q.count);
 		}
 		return;
@@ -853,7 +751,7 @@ static void op_query(struct worker *w)
 		if (try_ioctl(pick_fd(w), DRM_IOCTL_IONODE_QUERY_HEAPS, &q, 0))
 			return;
 		for (i = 0; i < n; i++)
-			expect(info[i].total_bytes == IONODE_SIZE_UNKNOWN ||
+			stress_expect(info[i].total_bytes == IONODE_SIZE_UNKNOWN ||
 			       info[i].used_bytes <= info[i].total_bytes,
 			       "heap %s: used %llu > total %llu\n", info[i].name,
 			       (unsigned long long)info[i].used_bytes,
@@ -865,7 +763,7 @@ static void op_query(struct worker *w)
 static void op_vgem(struct worker *w)
 {
 	struct drm_mode_create_dumb c = {
-		.width = 1024, .height = 1 + rndn(&w->rng, 16), .bpp = 32,
+		.width = 1024, .height = 1 + stress_rndn(&w->rng, 16), .bpp = 32,
 	};
 	struct drm_prime_handle p = { .flags = DRM_CLOEXEC | DRM_RDWR };
 	struct drm_gem_close gc = { 0 };
@@ -900,7 +798,7 @@ static void op_send(struct worker *w)
 	memcpy(CMSG_DATA(c), &b, sizeof(int));
 	op_ok = sendmsg(hammer.sock[0], &m, MSG_DONTWAIT) == 1;
 	if (!op_ok)
-		expect(errno == EAGAIN || errno == ENOBUFS ||
+		stress_expect(errno == EAGAIN || errno == ENOBUFS ||
 		       errno == ETOOMANYREFS, "sendmsg: %s\n",
 		       igt_errno_name(errno));
 }
@@ -916,11 +814,11 @@ static void op_recv(struct worker *w)
 	int rfd;
 
 	if (recvmsg(hammer.sock[1], &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1) {
-		expect(errno == EAGAIN, "recvmsg: %s\n", igt_errno_name(errno));
+		stress_expect(errno == EAGAIN, "recvmsg: %s\n", igt_errno_name(errno));
 		return;
 	}
 	c = CMSG_FIRSTHDR(&m);
-	expect(c && c->cmsg_type == SCM_RIGHTS && !(m.msg_flags & MSG_CTRUNC),
+	stress_expect(c && c->cmsg_type == SCM_RIGHTS && !(m.msg_flags & MSG_CTRUNC),
 	       "a message without its fd\n");
 	if (!c || c->cmsg_type != SCM_RIGHTS)
 		return;
@@ -938,7 +836,7 @@ static void op_reopen(struct worker *w)
 	 * Without udev the render node is root's alone (libionode then finds
 	 * no node it can identify: ENODEV).
 	 */
-	expect(w->priv >= 0 || (unprivileged && (w->priv == -EACCES ||
+	stress_expect(w->priv >= 0 || (unprivileged && (w->priv == -EACCES ||
 						  w->priv == -ENODEV)),
 	       "reopening ionode: %s\n", igt_errno_name(-w->priv));
 	w->priv = w->priv < 0 ? -1 : w->priv;
@@ -946,9 +844,9 @@ static void op_reopen(struct worker *w)
 
 static void op_bad_ptr(struct worker *w)
 {
-	void *bad = (void *)(uintptr_t)(rndn(&w->rng, 2) ? 1 : 0xfff0);
+	void *bad = (void *)(uintptr_t)(stress_rndn(&w->rng, 2) ? 1 : 0xfff0);
 
-	switch (rndn(&w->rng, 4)) {
+	switch (stress_rndn(&w->rng, 4)) {
 	case 0:
 		bad_ioctl(pick_fd(w), DRM_IOCTL_IONODE_BO_INFO, bad, EFAULT);
 		break;
@@ -986,10 +884,10 @@ static void *hammer_worker(void *arg)
 	unsigned long n;
 	int i;
 
-	for (n = 0; atomic_load(&failures) == 0; n++) {
-		uint32_t op = rndn(&w.rng, N_OPS);
+	for (n = 0; stress_failed() == 0; n++) {
+		uint32_t op = stress_rndn(&w.rng, N_OPS);
 
-		if ((n & 15) == 0 && now() > hammer.end)
+		if ((n & 15) == 0 && stress_now() > hammer.end)
 			break;
 		atomic_fetch_add(&hammer.ops[op], 1);
 		op_ok = false;
@@ -1006,7 +904,7 @@ static void *hammer_worker(void *arg)
 
 		try_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc, EINVAL);
 	}
-	return thread_done();
+	return stress_thread_done();
 }
 
 /* Runs THREADS workers in this process; worker seeds follow from @index. */
@@ -1015,13 +913,13 @@ static void hammer_process(int index)
 	pthread_t t[THREADS];
 	int i;
 
-	atomic_store(&threads_done, 0);
+	stress_reset();	/* this process's threads */
 	for (i = 0; i < THREADS; i++)
 		igt_assert_eq(pthread_create(&t[i], NULL, hammer_worker,
 			(void *)(uintptr_t)(seed + 1000003ull * (index * THREADS + i))),
 			0);
-	join_all(t, THREADS, hammer.end);
-	assert_no_failures();
+	stress_join(t, THREADS, hammer.end);
+	stress_assert_ok();
 }
 
 /*
@@ -1067,14 +965,14 @@ static void test_hammer(bool unpriv)
 				 hammer.sock), 0);
 	self_files = debugfs_lines_of("clients", getpid());
 	before = usage_now(mfd);
-	reset_failures();
+	stress_reset();
 	for (i = 0; i < N_OPS; i++) {
 		atomic_store(&hammer.ops[i], 0);
 		atomic_store(&hammer.ok[i], 0);
 	}
-	hammer.end = now() + seconds(15);
+	hammer.end = stress_now() + seconds(15);
 	igt_info("seed %" PRIu64 " (IONODE_SEED), %d processes x %d threads, "
-		 "%.0f s\n", seed, PROCS, THREADS, hammer.end - now());
+		 "%.0f s\n", seed, PROCS, THREADS, hammer.end - stress_now());
 
 	igt_fork(child, PROCS - 1) {
 		pids[child] = getpid();
