@@ -288,8 +288,8 @@ static void test_restricted_userns(void)
 	int err = userns_errno();
 
 	igt_require_f(err == 0, "uid %d cannot create a user namespace (%s): "
-		      "a chroot, or user namespaces disabled\n", USER_ID,
-		      igt_errno_name(err));
+		      "in a chroot, a kernel without CONFIG_USER_NS, or user "
+		      "namespaces disabled\n", USER_ID, igt_errno_name(err));
 
 	igt_fork(child, 1) {	/* not in the group */
 		uint32_t h;
