@@ -166,11 +166,11 @@ void ionode_client_unreserve(struct ionode_client *client, u64 size)
 /**
  * ionode_client_attach_bo - make a new buffer the client's
  * @client: the creating client, its bytes already reserved
- * @bo: the buffer, allocated from @bo->heap
+ * @bo: the buffer, with its memory
  */
 void ionode_client_attach_bo(struct ionode_client *client, struct ionode_bo *bo)
 {
-	struct ionode_usage *usage = &client->heap[bo->heap->id];
+	struct ionode_usage *usage = &client->heap[ionode_bo_heap_id(bo)];
 
 	kref_get(&client->ref);
 	bo->owner = client;
@@ -187,7 +187,7 @@ void ionode_client_attach_bo(struct ionode_client *client, struct ionode_bo *bo)
 void ionode_client_detach_bo(struct ionode_bo *bo)
 {
 	struct ionode_client *client = bo->owner;
-	struct ionode_usage *usage = &client->heap[bo->heap->id];
+	struct ionode_usage *usage = &client->heap[ionode_bo_heap_id(bo)];
 
 	mutex_lock(&client->lock);
 	usage->bytes -= bo->base.size;

@@ -27,27 +27,39 @@
 
 struct drm_minor;
 struct ionode_heap;
+struct ionode_backing;
 struct ionode_bo;
 struct seq_file;
 
 /**
  * struct ionode_heap_ops - what a heap implements
- * @allocate: back @bo (whose size is set, page aligned) with memory aligned
- *	to @align bytes. Page-based heaps fill @bo->pages; the memory must be
- *	zeroed. Return -ENOMEM when the heap is exhausted (the caller then
- *	falls back to the next heap), another errno for any other failure.
- *	Heaps without struct pages set @bo->paddr instead (contiguous only)
- *	and @bo->kaddr, a kernel mapping of the zeroed range in the caching
- *	mode @bo->flags asks for, kept until @release.
- * @release: give @bo's memory back; undoes @allocate.
+ *
+ * This table is all a new heap writes, in a file of its own (see
+ * ionode_heap_system.c for a page-based heap, ionode_heap_carveout.c for
+ * a heap of physical ranges, and Documentation/heaps.rst, "Writing a
+ * heap"). The heap layer does the rest: choosing the heap, limits,
+ * accounting, the caching attribute; the GEM and dma-buf code only talk
+ * to the &struct ionode_backing the heap returns.
+ *
+ * @allocate: allocate @size bytes (page aligned, non-zero) of zeroed
+ *	memory whose start is aligned to @align bytes (a power of two, at
+ *	least PAGE_SIZE), for a buffer with IONODE_BO_* @flags, and describe
+ *	it with ionode_backing_pages_create() (memory with struct pages) or
+ *	ionode_backing_pfn_create() (a physical range; its kernel mapping in
+ *	the caching mode @flags asks for is the heap's). Return the backing,
+ *	or ERR_PTR(-ENOMEM) when the heap is exhausted (the next heap of the
+ *	caller's mask is then tried), another ERR_PTR for any other failure.
+ * @release: give the memory of @b back and destroy @b; undoes @allocate.
+ *	The caching attribute is write-back again when this is called.
  * @query: optional; report the heap's total and free bytes.
- * @destroy: free the heap itself when the driver goes away; without it the
+ * @destroy: free the heap itself when the device goes away; without it the
  *	heap layer kfree()s the &struct ionode_heap.
  */
 struct ionode_heap_ops {
-	int (*allocate)(struct ionode_heap *heap, struct ionode_bo *bo,
-			size_t align);
-	void (*release)(struct ionode_heap *heap, struct ionode_bo *bo);
+	struct ionode_backing *(*allocate)(struct ionode_heap *heap,
+					   size_t size, size_t align,
+					   u32 flags);
+	void (*release)(struct ionode_heap *heap, struct ionode_backing *b);
 	void (*query)(struct ionode_heap *heap, u64 *total, u64 *free);
 	void (*destroy)(struct ionode_heap *heap);
 };
@@ -55,6 +67,7 @@ struct ionode_heap_ops {
 /**
  * struct ionode_heap - one named heap
  * @ops: the heap's implementation.
+ * @idev: the device the heap belongs to; set by ionode_heap_add().
  * @name: stable, NUL-terminated name.
  * @id: bit number in a heap mask; also the priority (lower first).
  * @type: enum ionode_heap_type.
@@ -69,6 +82,7 @@ struct ionode_heap_ops {
  */
 struct ionode_heap {
 	const struct ionode_heap_ops *ops;
+	struct ionode_device *idev;
 	char name[IONODE_HEAP_NAME_LEN];
 	u32 id;
 	u32 type;
@@ -162,44 +176,30 @@ static inline struct ionode_device *to_ionode_dev(struct drm_device *drm)
 /**
  * struct ionode_bo - a GEM buffer object
  * @base: the GEM object.
- * @heap: heap that backs the buffer, NULL for an imported buffer.
+ * @backing: the buffer's memory, NULL for an imported buffer; never looked
+ *	inside of (see ionode_backing.h).
  * @owner: client charged for the buffer, NULL for an imported buffer.
  * @flags: IONODE_BO_* flags it was created with.
- * @contiguous: the backing memory is physically contiguous.
- * @pages: one entry per PAGE_SIZE page of backing memory, for heaps whose
- *	memory has struct pages.
- * @paddr: physical start of the backing memory when @pages is NULL: a
- *	contiguous range that may have no struct page (a carveout).
- * @kaddr: kernel mapping of @paddr that the heap keeps for the buffer's
- *	lifetime, write-back for IONODE_BO_CACHED, else write-combined. It
- *	also holds the range's PAT memtype, which every user mapping of the
- *	buffer then gets.
- * @heap_priv: the heap's own data about the buffer.
+ * @contiguous: the memory is physically contiguous (for an imported
+ *	buffer: contiguous in the ionode device's DMA space).
  * @import_sgt: the importer-side mapping of an imported buffer.
  * @lock: protects @attachments, @vmap_count and @vaddr.
  * @attachments: &struct ionode_attachment of every importer.
  * @vmap_count: number of users of @vaddr.
  * @vaddr: kernel mapping while @vmap_count > 0.
- * @wb_node: entry in the list of freed buffers whose pages wait for their
- *	write-back attribute (see ionode_heap_free()).
  */
 struct ionode_bo {
 	struct drm_gem_object base;
-	struct ionode_heap *heap;
+	struct ionode_backing *backing;
 	struct ionode_client *owner;
 	u32 flags;
 	bool contiguous;
-	struct page **pages;
-	phys_addr_t paddr;
-	void *kaddr;
-	void *heap_priv;
 	struct sg_table *import_sgt;
 
 	struct mutex lock; /* protects attachments, vmap_count, vaddr */
 	struct list_head attachments;
 	unsigned int vmap_count;
 	void *vaddr;
-	struct list_head wb_node;
 };
 
 static inline struct ionode_bo *to_ionode_bo(struct drm_gem_object *obj)
@@ -221,9 +221,10 @@ void ionode_heaps_destroy(struct ionode_device *idev);
 int ionode_heap_candidates(struct ionode_device *idev, u64 heap_mask,
 			   u32 flags, u64 align, u64 size, bool trusted,
 			   u64 *out_mask);
-int ionode_heap_alloc(struct ionode_device *idev, struct ionode_bo *bo,
-		      u64 heap_mask, u64 align);
-bool ionode_heap_free(struct ionode_bo *bo);
+struct ionode_backing *ionode_heap_alloc(struct ionode_device *idev,
+					 u64 heap_mask, size_t size,
+					 size_t align, u32 flags);
+void ionode_heap_free(struct ionode_backing *b);
 void ionode_heap_flush_deferred(void);
 void ionode_heap_fill_info(struct ionode_heap *heap,
 			   struct drm_ionode_heap_info *info);
@@ -297,7 +298,7 @@ static inline int ionode_cma_heap_create(struct ionode_device *idev,
 #endif
 
 /* ionode_gem.c */
-void ionode_bo_finish(struct ionode_bo *bo);
+u32 ionode_bo_heap_id(const struct ionode_bo *bo);
 int ionode_bo_check_args(u64 size, u64 *align, u32 flags);
 struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
 				   struct ionode_client *client, u64 size,

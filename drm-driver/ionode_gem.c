@@ -4,16 +4,15 @@
  * DRM fd or the dma-buf fd, kernel vmap) and import of foreign dma-bufs.
  */
 #include <linux/dma-buf.h>
-#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_prime.h>
 #include <drm/drm_print.h>
 #include <drm/drm_vma_manager.h>
 
+#include "ionode_backing.h"
 #include "ionode_drv.h"
 
 static pgprot_t ionode_bo_pgprot(const struct ionode_bo *bo, pgprot_t prot)
@@ -22,25 +21,20 @@ static pgprot_t ionode_bo_pgprot(const struct ionode_bo *bo, pgprot_t prot)
 }
 
 /**
- * ionode_bo_finish - the last step of freeing a buffer
- * @bo: a buffer whose GEM object is released, whose owner is uncharged and
- *	whose memory, if any, is back in its heap
+ * ionode_bo_heap_id - the id of the heap a buffer's memory came from
+ * @bo: the buffer
  *
- * Drops the buffer's reference on the DRM device, which keeps the heaps
- * and clients alive until the last buffer is gone, also after the device
- * was unbound.
+ * Return: the heap id, or IONODE_HEAP_ID_NONE for an imported buffer.
  */
-void ionode_bo_finish(struct ionode_bo *bo)
+u32 ionode_bo_heap_id(const struct ionode_bo *bo)
 {
-	struct drm_device *dev = bo->base.dev;
-
-	kfree(bo);
-	drm_dev_put(dev);
+	return bo->backing ? bo->backing->heap->id : IONODE_HEAP_ID_NONE;
 }
 
 static void ionode_gem_free(struct drm_gem_object *obj)
 {
 	struct ionode_bo *bo = to_ionode_bo(obj);
+	struct drm_device *dev = obj->dev;
 
 	WARN_ON(bo->vmap_count);
 	WARN_ON(!list_empty(&bo->attachments));
@@ -49,12 +43,13 @@ static void ionode_gem_free(struct drm_gem_object *obj)
 		drm_prime_gem_destroy(obj, bo->import_sgt);
 	if (bo->owner)
 		ionode_client_detach_bo(bo);
+	if (bo->backing)
+		ionode_heap_free(bo->backing);
 	drm_gem_object_release(obj);
 	mutex_destroy(&bo->lock);
-
-	/* Memory that is not back yet calls ionode_bo_finish() later. */
-	if (!bo->heap || ionode_heap_free(bo))
-		ionode_bo_finish(bo);
+	kfree(bo);
+	/* The buffer's reference: the heaps and clients go with the last. */
+	drm_dev_put(dev);
 }
 
 static vm_fault_t ionode_gem_fault(struct vm_fault *vmf)
@@ -71,14 +66,10 @@ static vm_fault_t ionode_gem_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 
 	/*
-	 * The caching mode of the PTE comes from the page's (or, without
-	 * struct pages, the range's) PAT memtype, which the heap set to match
-	 * vm_page_prot when it allocated the buffer.
+	 * The caching mode of the PTE comes from the memory's PAT memtype,
+	 * which the backing keeps in line with vm_page_prot.
 	 */
-	if (bo->pages)
-		pfn = page_to_pfn(bo->pages[pgoff]);
-	else
-		pfn = PHYS_PFN(bo->paddr) + pgoff;
+	pfn = bo->backing->ops->pfn(bo->backing, pgoff);
 	return vmf_insert_pfn(vma, vmf->address, pfn);
 }
 
@@ -133,11 +124,7 @@ static int ionode_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
 
 	mutex_lock(&bo->lock);
 	if (!bo->vmap_count) {
-		if (bo->pages)
-			bo->vaddr = vmap(bo->pages, ionode_bo_npages(bo), VM_MAP,
-					 ionode_bo_pgprot(bo, PAGE_KERNEL));
-		else
-			bo->vaddr = bo->kaddr;	/* the heap's, lifelong */
+		bo->vaddr = bo->backing->ops->vmap(bo->backing);
 		if (!bo->vaddr) {
 			ret = -ENOMEM;
 			goto out;
@@ -161,8 +148,7 @@ static void ionode_gem_vunmap(struct drm_gem_object *obj, struct iosys_map *map)
 
 	mutex_lock(&bo->lock);
 	if (!WARN_ON(!bo->vmap_count) && !--bo->vmap_count) {
-		if (bo->pages)
-			vunmap(bo->vaddr);
+		bo->backing->ops->vunmap(bo->backing, bo->vaddr);
 		bo->vaddr = NULL;
 	}
 	mutex_unlock(&bo->lock);
@@ -174,7 +160,7 @@ static void ionode_gem_print_info(struct drm_printer *p, unsigned int indent,
 	const struct ionode_bo *bo = container_of(obj, struct ionode_bo, base);
 
 	drm_printf_indent(p, indent, "heap=%s\n",
-			  bo->heap ? bo->heap->name : "(imported)");
+			  bo->backing ? bo->backing->heap->name : "(imported)");
 	drm_printf_indent(p, indent, "flags=0x%x contiguous=%d vmap_count=%u\n",
 			  bo->flags, bo->contiguous, bo->vmap_count);
 }
@@ -217,7 +203,6 @@ static struct ionode_bo *ionode_bo_alloc(struct drm_device *dev, size_t size)
 	bo->base.funcs = &ionode_gem_funcs;
 	mutex_init(&bo->lock);
 	INIT_LIST_HEAD(&bo->attachments);
-	INIT_LIST_HEAD(&bo->wb_node);
 	/* Dropped by ionode_bo_finish(), whatever path frees the object. */
 	drm_dev_get(dev);
 	drm_gem_private_object_init(dev, &bo->base, size);
@@ -263,6 +248,11 @@ int ionode_bo_check_args(u64 size, u64 *align, u32 flags)
  * @heap_mask: heaps the caller accepts
  * @flags: IONODE_BO_* flags
  *
+ * The whole creation, top to bottom: check the request, choose the heaps
+ * (policy), charge the client, take memory from the first heap that has
+ * room (heap limits, caching mode), make the object and give it to the
+ * client. Each step is a call into the file that owns it; one unwind path.
+ *
  * Return: the new object with one reference, or an ERR_PTR: -EINVAL for
  * bad flags, a bad alignment or a mask no heap of which can serve; -EPERM
  * when only restricted heaps could; -E2BIG when @size is too large for all
@@ -272,6 +262,7 @@ struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
 				   struct ionode_client *client, u64 size,
 				   u64 align, u64 heap_mask, u32 flags)
 {
+	struct ionode_backing *backing;
 	struct ionode_bo *bo;
 	u64 candidates;
 	int ret;
@@ -284,26 +275,34 @@ struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
 				     client->kernel, &candidates);
 	if (ret)
 		return ERR_PTR(ret);
+	/* max_alloc is page aligned: a candidate's size does not overflow. */
+	size = PAGE_ALIGN(size);
 
-	bo = ionode_bo_alloc(&idev->drm, PAGE_ALIGN(size));
-	if (IS_ERR(bo))
-		return bo;
-	bo->flags = flags;
-
-	ret = ionode_client_reserve(client, bo->base.size);
+	ret = ionode_client_reserve(client, size);
 	if (ret)
-		goto err_put;
+		return ERR_PTR(ret);
 
-	ret = ionode_heap_alloc(idev, bo, candidates, align);
-	if (ret) {
-		ionode_client_unreserve(client, bo->base.size);
-		goto err_put;
+	backing = ionode_heap_alloc(idev, candidates, size, align, flags);
+	if (IS_ERR(backing)) {
+		ret = PTR_ERR(backing);
+		goto err_unreserve;
 	}
+
+	bo = ionode_bo_alloc(&idev->drm, size);
+	if (IS_ERR(bo)) {
+		ret = PTR_ERR(bo);
+		goto err_free;
+	}
+	bo->flags = flags;
+	bo->backing = backing;
+	bo->contiguous = backing->contiguous;
 	ionode_client_attach_bo(client, bo);
 	return bo;
 
-err_put:
-	drm_gem_object_put(&bo->base);
+err_free:
+	ionode_heap_free(backing);
+err_unreserve:
+	ionode_client_unreserve(client, size);
 	return ERR_PTR(ret);
 }
 

@@ -13,32 +13,11 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
+#include <drm/drm_drv.h>
 #include <drm/drm_print.h>
-#include <asm/set_memory.h>
 
+#include "ionode_backing.h"
 #include "ionode_drv.h"
-
-/*
- * A write-combined user or kernel mapping of RAM must agree with the
- * kernel's linear mapping of the same pages: on x86 PAT would otherwise
- * quietly turn the mapping back to write-back. Switch the linear mapping
- * of page-backed write-combined buffers for their lifetime, as TTM does.
- */
-static int ionode_heap_set_wc(struct ionode_bo *bo, bool wc)
-{
-#ifdef CONFIG_X86
-	unsigned long npages = ionode_bo_npages(bo);
-
-	if (!bo->pages || (bo->flags & IONODE_BO_CACHED))
-		return 0;
-	if (npages > INT_MAX)
-		return -E2BIG;
-	return wc ? set_pages_array_wc(bo->pages, npages) :
-		    set_pages_array_wb(bo->pages, npages);
-#else
-	return 0;
-#endif
-}
 
 /**
  * ionode_heap_add - register a heap
@@ -55,6 +34,7 @@ int ionode_heap_add(struct ionode_device *idev, struct ionode_heap *heap)
 		return -ENOSPC;
 
 	heap->id = idev->num_heaps;
+	heap->idev = idev;
 	mutex_init(&heap->lock);
 	idev->heaps[idev->num_heaps++] = heap;
 	return 0;
@@ -167,22 +147,30 @@ static void ionode_heap_settle(struct ionode_heap *heap, u64 size, bool ok)
 	mutex_unlock(&heap->lock);
 }
 
-/* Takes @bo's memory back and uncounts it; the caching attribute is WB. */
-static void ionode_heap_release(struct ionode_heap *heap, struct ionode_bo *bo)
+/* Takes @b's memory back and uncounts it; its caching attribute is WB. */
+static void ionode_heap_release(struct ionode_backing *b)
 {
-	heap->ops->release(heap, bo);
+	struct ionode_heap *heap = b->heap;
+	size_t size = b->size;
+
+	heap->ops->release(heap, b);
 	mutex_lock(&heap->lock);
-	heap->used_bytes -= bo->base.size;
+	heap->used_bytes -= size;
 	heap->buffers--;
 	mutex_unlock(&heap->lock);
 }
 
+static int ionode_backing_set_wc(struct ionode_backing *b, bool wc)
+{
+	return b->ops->set_wc ? b->ops->set_wc(b, wc) : 0;
+}
+
 /*
- * Switching the kernel's mapping of a buffer's pages back to write-back
- * can fail when the page-table split it needs cannot get memory. Pages
+ * Switching the kernel's mapping of a buffer's memory back to write-back
+ * can fail when the page-table split it needs cannot get memory. Memory
  * that may still be write-combined must never go back to the page
- * allocator, so such buffers wait here and are retried until the switch
- * succeeds; each holds its DRM device until then.
+ * allocator, so it waits here and is retried until the switch succeeds,
+ * holding its heap's DRM device until then.
  */
 static LIST_HEAD(ionode_wb_pending);
 static DEFINE_MUTEX(ionode_wb_lock); /* protects ionode_wb_pending */
@@ -191,29 +179,31 @@ static DECLARE_DELAYED_WORK(ionode_wb_work, ionode_wb_work_fn);
 
 static void ionode_wb_work_fn(struct work_struct *work)
 {
-	struct ionode_bo *bo, *tmp;
+	struct ionode_backing *b, *tmp;
 	LIST_HEAD(done);
 	bool again;
 
 	mutex_lock(&ionode_wb_lock);
-	list_for_each_entry_safe(bo, tmp, &ionode_wb_pending, wb_node)
-		if (!ionode_heap_set_wc(bo, false))
-			list_move_tail(&bo->wb_node, &done);
+	list_for_each_entry_safe(b, tmp, &ionode_wb_pending, node)
+		if (!ionode_backing_set_wc(b, false))
+			list_move_tail(&b->node, &done);
 	again = !list_empty(&ionode_wb_pending);
 	mutex_unlock(&ionode_wb_lock);
 
-	list_for_each_entry_safe(bo, tmp, &done, wb_node) {
-		list_del_init(&bo->wb_node);
-		ionode_heap_release(bo->heap, bo);
-		ionode_bo_finish(bo);
+	list_for_each_entry_safe(b, tmp, &done, node) {
+		struct drm_device *drm = &b->heap->idev->drm;
+
+		list_del_init(&b->node);
+		ionode_heap_release(b);
+		drm_dev_put(drm);
 	}
 	if (again)
 		schedule_delayed_work(&ionode_wb_work, HZ / 10);
 }
 
 /**
- * ionode_heap_flush_deferred - wait until every buffer waiting for its
- *	write-back switch is freed
+ * ionode_heap_flush_deferred - wait until all memory waiting for its
+ *	write-back switch is back in its heap
  *
  * Called before the module goes away.
  */
@@ -232,74 +222,47 @@ void ionode_heap_flush_deferred(void)
 	}
 }
 
-/* Gives @bo's memory back now if it can be made write-back, else later. */
-static bool ionode_heap_release_wb(struct ionode_heap *heap,
-				   struct ionode_bo *bo)
-{
-	if (!ionode_heap_set_wc(bo, false)) {
-		ionode_heap_release(heap, bo);
-		return true;
-	}
-	drm_dbg_driver(bo->base.dev,
-		       "%zu bytes wait for their write-back switch\n",
-		       bo->base.size);
-	mutex_lock(&ionode_wb_lock);
-	list_add_tail(&bo->wb_node, &ionode_wb_pending);
-	mutex_unlock(&ionode_wb_lock);
-	schedule_delayed_work(&ionode_wb_work, HZ / 10);
-	return false;
-}
-
 /*
- * Puts the fresh memory of @bo in its caching mode. On failure the memory
- * goes back to the heap when the attribute can be restored at once, and
- * the caller may try the next heap (0 is returned with @bo->heap unset);
- * otherwise the memory stays with @bo, to be freed with it
- * (ionode_heap_free() restores the attribute, retrying), and -ENOMEM is
- * returned.
+ * Puts fresh memory in its caching mode. On failure the memory goes back
+ * to its heap (or, when even the write-back attribute cannot be restored
+ * at once, to the worker above) and the caller tries the next heap.
  */
-static int ionode_heap_make_wc(struct ionode_heap *heap, struct ionode_bo *bo)
+static bool ionode_heap_make_wc(struct ionode_backing *b)
 {
-	if (!ionode_heap_set_wc(bo, true)) {
-		bo->heap = heap;
-		return 0;
-	}
+	if (!ionode_backing_set_wc(b, true))
+		return true;
 	/*
 	 * 6.1's set_pages_array_wc() leaves the pages it changed before
 	 * failing as they are: put them all back to write-back.
 	 */
-	if (!ionode_heap_set_wc(bo, false)) {
-		ionode_heap_release(heap, bo);
-		return 0;
-	}
-	bo->heap = heap;
-	return -ENOMEM;
+	ionode_heap_free(b);
+	return false;
 }
 
 /**
- * ionode_heap_alloc - back a buffer from the first heap that has room
+ * ionode_heap_alloc - memory from the first heap of a mask that has room
  * @idev: the ionode device
- * @bo: buffer whose size and flags are set
  * @heap_mask: candidates from ionode_heap_candidates()
+ * @size: bytes, page aligned
  * @align: power-of-two alignment, at least PAGE_SIZE
+ * @flags: IONODE_BO_* flags
  *
  * Heaps are tried in id order; a heap that is exhausted (-ENOMEM), at its
  * heap_limits byte limit, or whose memory cannot be switched to the
- * buffer's caching mode makes way for the next one. On success @bo->heap
- * is set and the heap's counters grow.
+ * buffer's caching mode makes way for the next one. The heap's counters
+ * grow by the memory returned.
  *
- * Return: 0; -EDQUOT when every heap failed and one of them for its limit;
- * -ENOMEM when every heap is exhausted; or the first other error. On
- * failure @bo->heap may be set: the memory then goes back when @bo is
- * freed (ionode_heap_free()).
+ * Return: the backing memory (its @heap set), or an ERR_PTR: -EDQUOT when
+ * every heap failed and one of them for its limit; -ENOMEM when every heap
+ * is exhausted; or the first other error.
  */
-int ionode_heap_alloc(struct ionode_device *idev, struct ionode_bo *bo,
-		      u64 heap_mask, u64 align)
+struct ionode_backing *ionode_heap_alloc(struct ionode_device *idev,
+					 u64 heap_mask, size_t size,
+					 size_t align, u32 flags)
 {
-	u64 size = bo->base.size;
+	struct ionode_backing *b;
 	bool limited = false;
 	unsigned int i;
-	int ret;
 
 	for (i = 0; i < idev->num_heaps; i++) {
 		struct ionode_heap *heap = idev->heaps[i];
@@ -311,35 +274,40 @@ int ionode_heap_alloc(struct ionode_device *idev, struct ionode_bo *bo,
 			continue;
 		}
 
-		ret = heap->ops->allocate(heap, bo, align);
-		if (ret) {
-			ionode_heap_settle(heap, size, false);
-			if (ret == -ENOMEM)
+		b = heap->ops->allocate(heap, size, align, flags);
+		ionode_heap_settle(heap, size, !IS_ERR(b));
+		if (IS_ERR(b)) {
+			if (PTR_ERR(b) == -ENOMEM)
 				continue;
-			return ret;
+			return b;
 		}
-		ionode_heap_settle(heap, size, true);
-		ret = ionode_heap_make_wc(heap, bo);
-		if (ret || bo->heap)
-			return ret;
+		b->heap = heap;
+		if (ionode_heap_make_wc(b))
+			return b;
 	}
-	return limited ? -EDQUOT : -ENOMEM;
+	return ERR_PTR(limited ? -EDQUOT : -ENOMEM);
 }
 
 /**
- * ionode_heap_free - give a buffer's memory back to its heap
- * @bo: buffer with @bo->heap set, whose GEM object is released
+ * ionode_heap_free - give memory back to its heap
+ * @b: memory from ionode_heap_alloc()
  *
- * Return: true when the memory is back and @bo->heap cleared; false when
- * the pages' write-back attribute could not be restored yet: a worker
- * retries, gives the memory back and calls ionode_bo_finish() on @bo.
+ * When the memory's write-back attribute cannot be restored at once, a
+ * worker retries and gives it back later.
  */
-bool ionode_heap_free(struct ionode_bo *bo)
+void ionode_heap_free(struct ionode_backing *b)
 {
-	if (!ionode_heap_release_wb(bo->heap, bo))
-		return false;
-	bo->heap = NULL;
-	return true;
+	if (!ionode_backing_set_wc(b, false)) {
+		ionode_heap_release(b);
+		return;
+	}
+	drm_dbg_driver(&b->heap->idev->drm,
+		       "%zu bytes wait for their write-back switch\n", b->size);
+	drm_dev_get(&b->heap->idev->drm);
+	mutex_lock(&ionode_wb_lock);
+	list_add_tail(&b->node, &ionode_wb_pending);
+	mutex_unlock(&ionode_wb_lock);
+	schedule_delayed_work(&ionode_wb_work, HZ / 10);
 }
 
 /**

@@ -20,6 +20,7 @@
 #include <linux/string.h>
 #include <asm/cacheflush.h>
 
+#include "ionode_backing.h"
 #include "ionode_drv.h"
 
 static char *carveout;
@@ -82,49 +83,53 @@ unsigned long ionode_carveout_range_alloc(struct gen_pool *pool, u64 size,
 	return gen_pool_alloc_algo(pool, size, gen_pool_first_fit_align, &data);
 }
 
-static int carveout_heap_allocate(struct ionode_heap *heap,
-				  struct ionode_bo *bo, size_t align)
+static struct ionode_backing *carveout_heap_allocate(struct ionode_heap *heap,
+						     size_t size, size_t align,
+						     u32 flags)
 {
 	struct carveout_region *r = to_carveout(heap)->region;
+	struct ionode_backing *b;
 	unsigned long addr;
 	void *vaddr;
 
-	addr = ionode_carveout_range_alloc(r->pool, bo->base.size, align);
+	addr = ionode_carveout_range_alloc(r->pool, size, align);
 	if (!addr)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 
 	/* Write-back or write-combined: the PAT memtype of the range too. */
-	vaddr = memremap(addr, bo->base.size,
-			 (bo->flags & IONODE_BO_CACHED) ? MEMREMAP_WB :
+	vaddr = memremap(addr, size, (flags & IONODE_BO_CACHED) ? MEMREMAP_WB :
 			 MEMREMAP_WC);
-	if (!vaddr) {
-		gen_pool_free(r->pool, addr, bo->base.size);
-		return -ENOMEM;
-	}
-	memset(vaddr, 0, bo->base.size);
+	if (!vaddr)
+		goto err_free;
+	memset(vaddr, 0, size);
 
-	bo->paddr = addr;
-	bo->kaddr = vaddr;
-	bo->contiguous = true;
-	return 0;
+	b = ionode_backing_pfn_create(addr, vaddr, size, flags);
+	if (b)
+		return b;
+	memunmap(vaddr);
+err_free:
+	gen_pool_free(r->pool, addr, size);
+	return ERR_PTR(-ENOMEM);
 }
 
 static void carveout_heap_release(struct ionode_heap *heap,
-				  struct ionode_bo *bo)
+				  struct ionode_backing *b)
 {
+	void *kaddr = ionode_backing_pfn_kaddr(b);
+
 #ifdef CONFIG_X86
 	/*
 	 * Write back and drop the buffer's cached lines, so that none can
 	 * later land on top of what a write-combined user of the same range
 	 * writes.
 	 */
-	if (bo->flags & IONODE_BO_CACHED)
-		clflush_cache_range(bo->kaddr, bo->base.size);
+	if (b->flags & IONODE_BO_CACHED)
+		clflush_cache_range(kaddr, b->size);
 #endif
-	memunmap(bo->kaddr);
-	bo->kaddr = NULL;
-	gen_pool_free(to_carveout(heap)->region->pool, bo->paddr, bo->base.size);
-	bo->paddr = 0;
+	memunmap(kaddr);
+	gen_pool_free(to_carveout(heap)->region->pool,
+		      ionode_backing_pfn_paddr(b), b->size);
+	ionode_backing_pfn_destroy(b);
 }
 
 static void carveout_heap_query(struct ionode_heap *heap, u64 *total,

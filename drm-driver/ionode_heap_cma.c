@@ -19,6 +19,7 @@
 #include <linux/slab.h>
 #include <linux/vmstat.h>
 
+#include "ionode_backing.h"
 #include "ionode_drv.h"
 
 #define CMA_GFP		(GFP_KERNEL | __GFP_NOWARN)
@@ -67,18 +68,20 @@ static u64 cma_free_bytes(void)
 	return (u64)global_zone_page_state(NR_FREE_CMA_PAGES) << PAGE_SHIFT;
 }
 
-static int cma_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
-			     size_t align)
+static struct ionode_backing *cma_heap_allocate(struct ionode_heap *heap,
+						size_t size, size_t align,
+						u32 flags)
 {
 	struct cma_heap *cma = to_cma(heap);
-	unsigned long npages = ionode_bo_npages(bo);
+	unsigned long npages = size >> PAGE_SHIFT;
+	struct ionode_backing *b = NULL;
+	struct page **pages;
 	struct cma_buffer *buf;
 	unsigned long i;
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
-	bo->pages = kvmalloc_array(npages, sizeof(*bo->pages),
-				   GFP_KERNEL_ACCOUNT);
-	if (!buf || !bo->pages)
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!buf || !pages)
 		goto err_free;
 
 	/*
@@ -87,7 +90,7 @@ static int cma_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
 	 * a device without a CMA area of its own: ask for at least two, so
 	 * that a one-page buffer comes from the CMA area too.
 	 */
-	buf->size = max3(bo->base.size, (size_t)align, (size_t)CMA_MIN_BYTES);
+	buf->size = max3(size, align, (size_t)CMA_MIN_BYTES);
 
 	mutex_lock(&cma->lock);
 	if (cma_free_bytes() >= buf->size)
@@ -97,35 +100,34 @@ static int cma_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
 	if (!buf->page)
 		goto err_free;
 	/* dma_alloc_pages() maps for the device: check it like any mapping. */
-	if (dma_mapping_error(cma->dev, buf->dma)) {
-		dma_free_pages(cma->dev, buf->size, buf->page, buf->dma,
-			       CMA_DMA_DIR);
-		goto err_free;
-	}
+	if (dma_mapping_error(cma->dev, buf->dma))
+		goto err_dma;
 
 	for (i = 0; i < npages; i++)
-		bo->pages[i] = nth_page(buf->page, i);
-	bo->heap_priv = buf;
-	bo->contiguous = true;
-	return 0;
+		pages[i] = nth_page(buf->page, i);
+	b = ionode_backing_pages_create(pages, size, flags, true);
+	if (!b)
+		goto err_dma;
+	b->priv = buf;
+	return b;
 
+err_dma:
+	dma_free_pages(cma->dev, buf->size, buf->page, buf->dma, CMA_DMA_DIR);
 err_free:
-	kvfree(bo->pages);
-	bo->pages = NULL;
+	kvfree(pages);
 	kfree(buf);
-	return -ENOMEM;
+	return ERR_PTR(-ENOMEM);
 }
 
-static void cma_heap_release(struct ionode_heap *heap, struct ionode_bo *bo)
+static void cma_heap_release(struct ionode_heap *heap, struct ionode_backing *b)
 {
-	struct cma_buffer *buf = bo->heap_priv;
+	struct cma_buffer *buf = b->priv;
 
 	dma_free_pages(to_cma(heap)->dev, buf->size, buf->page, buf->dma,
 		       CMA_DMA_DIR);
 	kfree(buf);
-	kvfree(bo->pages);
-	bo->pages = NULL;
-	bo->heap_priv = NULL;
+	kvfree(ionode_backing_pages(b));
+	ionode_backing_pages_destroy(b);
 }
 
 static void cma_heap_query(struct ionode_heap *heap, u64 *total, u64 *free)

@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
+#include "ionode_backing.h"
 #include "ionode_drv.h"
 
 #define CONTIG_MAX_ORDER	(MAX_ORDER - 1)
@@ -20,25 +21,27 @@
 #define CONTIG_GFP		(GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
 				 __GFP_RETRY_MAYFAIL | __GFP_ACCOUNT)
 
-static int contig_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
-				size_t align)
+static struct ionode_backing *contig_heap_allocate(struct ionode_heap *heap,
+						   size_t size, size_t align,
+						   u32 flags)
 {
-	unsigned long npages = ionode_bo_npages(bo);
-	unsigned int order = max(get_order(bo->base.size), get_order(align));
+	unsigned long npages = size >> PAGE_SHIFT;
+	unsigned int order = max(get_order(size), get_order(align));
+	struct ionode_backing *b;
 	struct page **pages, *page;
 	unsigned long i;
 
 	if (order > CONTIG_MAX_ORDER)
-		return -E2BIG;
+		return ERR_PTR(-E2BIG);
 
 	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 
 	page = alloc_pages(CONTIG_GFP, order);
 	if (!page) {
 		kvfree(pages);
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	}
 
 	split_page(page, order);
@@ -47,19 +50,25 @@ static int contig_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
 	for (; i < (1UL << order); i++)
 		__free_page(nth_page(page, i));
 
-	bo->pages = pages;
-	bo->contiguous = true;
-	return 0;
+	b = ionode_backing_pages_create(pages, size, flags, true);
+	if (b)
+		return b;
+	for (i = 0; i < npages; i++)
+		__free_page(pages[i]);
+	kvfree(pages);
+	return ERR_PTR(-ENOMEM);
 }
 
-static void contig_heap_release(struct ionode_heap *heap, struct ionode_bo *bo)
+static void contig_heap_release(struct ionode_heap *heap,
+				struct ionode_backing *b)
 {
+	struct page **pages = ionode_backing_pages(b);
 	unsigned long i;
 
-	for (i = 0; i < ionode_bo_npages(bo); i++)
-		__free_page(bo->pages[i]);
-	kvfree(bo->pages);
-	bo->pages = NULL;
+	for (i = 0; i < b->size >> PAGE_SHIFT; i++)
+		__free_page(pages[i]);
+	kvfree(pages);
+	ionode_backing_pages_destroy(b);
 }
 
 static const struct ionode_heap_ops contig_heap_ops = {

@@ -13,6 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
+#include "ionode_backing.h"
 #include "ionode_drv.h"
 
 /*
@@ -63,18 +64,20 @@ static void system_free_pages(struct page **pages, unsigned long count)
 	}
 }
 
-static int system_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
-				size_t align)
+static struct ionode_backing *system_heap_allocate(struct ionode_heap *heap,
+						   size_t size, size_t align,
+						   u32 flags)
 {
-	unsigned long npages = ionode_bo_npages(bo);
+	unsigned long npages = size >> PAGE_SHIFT;
 	unsigned int max_order = orders[0];
+	struct ionode_backing *b;
 	unsigned long i = 0;
 	struct page **pages;
 	int ret;
 
 	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 
 	while (i < npages) {
 		struct page *page;
@@ -96,21 +99,24 @@ static int system_heap_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
 		i += 1UL << max_order;
 	}
 
-	bo->pages = pages;
-	bo->contiguous = false;
-	return 0;
-
+	b = ionode_backing_pages_create(pages, size, flags, false);
+	if (b)
+		return b;
+	ret = -ENOMEM;
 err_free:
 	system_free_pages(pages, i);
 	kvfree(pages);
-	return ret;
+	return ERR_PTR(ret);
 }
 
-static void system_heap_release(struct ionode_heap *heap, struct ionode_bo *bo)
+static void system_heap_release(struct ionode_heap *heap,
+				struct ionode_backing *b)
 {
-	system_free_pages(bo->pages, ionode_bo_npages(bo));
-	kvfree(bo->pages);
-	bo->pages = NULL;
+	struct page **pages = ionode_backing_pages(b);
+
+	system_free_pages(pages, b->size >> PAGE_SHIFT);
+	kvfree(pages);
+	ionode_backing_pages_destroy(b);
 }
 
 static const struct ionode_heap_ops system_heap_ops = {

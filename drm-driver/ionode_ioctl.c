@@ -82,7 +82,7 @@ int ionode_ioctl_create(struct drm_device *dev, void *data,
 	 * predictable) and free the object under us.
 	 */
 	size = bo->base.size;
-	heap_id = bo->heap->id;
+	heap_id = ionode_bo_heap_id(bo);
 	ret = drm_gem_handle_create(file, &bo->base, &handle);
 	drm_gem_object_put(&bo->base);
 	if (ret)
@@ -128,7 +128,7 @@ int ionode_ioctl_bo_info(struct drm_device *dev, void *data,
 	bo = to_ionode_bo(obj);
 
 	args->size = obj->size;
-	args->heap_id = bo->heap ? bo->heap->id : IONODE_HEAP_ID_NONE;
+	args->heap_id = ionode_bo_heap_id(bo);
 	args->flags = bo->flags;
 	args->attrs = 0;
 	if (bo->contiguous)

@@ -16,6 +16,7 @@
 
 #include <drm/drm_drv.h>
 
+#include "ionode_backing.h"
 #include "ionode_drv.h"
 
 /* ---- request arithmetic ---- */
@@ -76,20 +77,23 @@ struct fake_heap {
 	unsigned int calls;
 };
 
-static int fake_allocate(struct ionode_heap *heap, struct ionode_bo *bo,
-			 size_t align)
+static struct ionode_backing *fake_allocate(struct ionode_heap *heap,
+					    size_t size, size_t align,
+					    u32 flags)
 {
 	struct fake_heap *fh = container_of(heap, struct fake_heap, heap);
+	struct ionode_backing *b;
 
 	fh->calls++;
-	if (!fh->result)
-		bo->paddr = SZ_1G;
-	return fh->result;
+	if (fh->result)
+		return ERR_PTR(fh->result);
+	b = ionode_backing_pfn_create(SZ_1G, NULL, size, flags);
+	return b ?: ERR_PTR(-ENOMEM);
 }
 
-static void fake_release(struct ionode_heap *heap, struct ionode_bo *bo)
+static void fake_release(struct ionode_heap *heap, struct ionode_backing *b)
 {
-	bo->paddr = 0;
+	ionode_backing_pfn_destroy(b);
 }
 
 static void fake_destroy(struct ionode_heap *heap)
@@ -189,67 +193,73 @@ static void candidates_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mask, BIT_ULL(2));
 }
 
-static struct ionode_bo *fake_bo(struct kunit *test, u64 size)
+/* ionode_heap_alloc() that must succeed, from the heap @expect. */
+static struct ionode_backing *alloc_ok(struct kunit *test,
+				       struct ionode_device *idev, u64 mask,
+				       size_t size, struct ionode_heap *expect)
 {
-	struct ionode_bo *bo = kunit_kzalloc(test, sizeof(*bo), GFP_KERNEL);
+	struct ionode_backing *b = ionode_heap_alloc(idev, mask, size,
+						     PAGE_SIZE, 0);
 
-	KUNIT_ASSERT_NOT_NULL(test, bo);
-	bo->base.size = size;
-	return bo;
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_PTR_EQ(test, b->heap, expect);
+	KUNIT_EXPECT_EQ(test, b->size, size);
+	return b;
+}
+
+static long alloc_err(struct ionode_device *idev, u64 mask, size_t size)
+{
+	struct ionode_backing *b = ionode_heap_alloc(idev, mask, size,
+						     PAGE_SIZE, 0);
+
+	if (!IS_ERR(b)) {
+		ionode_heap_free(b);
+		return 0;
+	}
+	return PTR_ERR(b);
 }
 
 static void fallback_test(struct kunit *test)
 {
 	struct select_ctx *ctx = test->priv;
-	struct ionode_bo *bo = fake_bo(test, SZ_1M);
+	struct ionode_device *idev = &ctx->idev;
 
 	/* Lowest id first. */
-	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, bo, 0x7, PAGE_SIZE),
-			0);
-	KUNIT_EXPECT_PTR_EQ(test, bo->heap, &ctx->fh[0].heap);
-	ionode_heap_free(bo);
+	ionode_heap_free(alloc_ok(test, idev, 0x7, SZ_1M, &ctx->fh[0].heap));
 
 	/* An exhausted heap makes way for the next one. */
 	ctx->fh[0].result = -ENOMEM;
 	ctx->fh[1].result = -ENOMEM;
-	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, bo, 0x7, PAGE_SIZE),
-			0);
-	KUNIT_EXPECT_PTR_EQ(test, bo->heap, &ctx->fh[2].heap);
+	ionode_heap_free(alloc_ok(test, idev, 0x7, SZ_1M, &ctx->fh[2].heap));
 	KUNIT_EXPECT_EQ(test, ctx->fh[1].calls, 1U);
-	ionode_heap_free(bo);
 
 	/* All exhausted: ENOMEM, and no byte left counted anywhere. */
 	ctx->fh[2].result = -ENOMEM;
-	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, bo, 0x7, PAGE_SIZE),
-			-ENOMEM);
-	KUNIT_EXPECT_NULL(test, bo->heap);
+	KUNIT_EXPECT_EQ(test, alloc_err(idev, 0x7, SZ_1M), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, ctx->fh[2].heap.used_bytes, 0ULL);
 
 	/* Any other error stops the walk. */
 	ctx->fh[0].result = -EIO;
 	ctx->fh[1].calls = 0;
-	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, bo, 0x7, PAGE_SIZE),
-			-EIO);
+	KUNIT_EXPECT_EQ(test, alloc_err(idev, 0x7, SZ_1M), -EIO);
 	KUNIT_EXPECT_EQ(test, ctx->fh[1].calls, 0U);
 
 	/* Heaps outside the mask are never asked. */
 	ctx->fh[0].result = 0;
 	ctx->fh[0].calls = 0;
 	ctx->fh[2].result = 0;
-	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, bo, 0x4, PAGE_SIZE),
-			0);
+	ionode_heap_free(alloc_ok(test, idev, 0x4, SZ_1M, &ctx->fh[2].heap));
 	KUNIT_EXPECT_EQ(test, ctx->fh[0].calls, 0U);
-	ionode_heap_free(bo);
 }
 
 static void heap_accounting_test(struct kunit *test)
 {
 	struct select_ctx *ctx = test->priv;
 	struct ionode_heap *heap = &ctx->fh[0].heap;
-	struct ionode_bo *a = fake_bo(test, SZ_1M), *b = fake_bo(test, SZ_2M);
+	struct ionode_backing *a, *b;
 
-	KUNIT_ASSERT_EQ(test, ionode_heap_alloc(&ctx->idev, a, 0x1, PAGE_SIZE), 0);
-	KUNIT_ASSERT_EQ(test, ionode_heap_alloc(&ctx->idev, b, 0x1, PAGE_SIZE), 0);
+	a = alloc_ok(test, &ctx->idev, 0x1, SZ_1M, heap);
+	b = alloc_ok(test, &ctx->idev, 0x1, SZ_2M, heap);
 	KUNIT_EXPECT_EQ(test, heap->used_bytes, (u64)SZ_1M + SZ_2M);
 	KUNIT_EXPECT_EQ(test, heap->buffers, 2ULL);
 	ionode_heap_free(a);
@@ -260,8 +270,7 @@ static void heap_accounting_test(struct kunit *test)
 
 	/* A failed allocation leaves the counters alone. */
 	ctx->fh[0].result = -ENOMEM;
-	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, a, 0x1, PAGE_SIZE),
-			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, alloc_err(&ctx->idev, 0x1, SZ_1M), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, heap->used_bytes, 0ULL);
 	KUNIT_EXPECT_EQ(test, heap->buffers, 0ULL);
 }
@@ -269,19 +278,17 @@ static void heap_accounting_test(struct kunit *test)
 static void heap_limit_test(struct kunit *test)
 {
 	struct select_ctx *ctx = test->priv;
-	struct ionode_bo *a = fake_bo(test, SZ_1M), *b = fake_bo(test, SZ_1M);
+	struct ionode_backing *a, *b;
 
 	KUNIT_ASSERT_EQ(test, ionode_policy_set_heap_limits("fake0:1M,fake1:0"),
 			0);
 	KUNIT_EXPECT_EQ(test, ionode_policy_heap_limit(&ctx->fh[0].heap),
 			(u64)SZ_1M);
-	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, a, 0x1, PAGE_SIZE), 0);
+	a = alloc_ok(test, &ctx->idev, 0x1, SZ_1M, &ctx->fh[0].heap);
 	/* At its limit the heap is skipped; alone, that is EDQUOT. */
-	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, b, 0x1, PAGE_SIZE),
-			-EDQUOT);
+	KUNIT_EXPECT_EQ(test, alloc_err(&ctx->idev, 0x1, SZ_1M), -EDQUOT);
 	KUNIT_EXPECT_EQ(test, ctx->fh[0].heap.used_bytes, (u64)SZ_1M);
-	KUNIT_EXPECT_EQ(test, ionode_heap_alloc(&ctx->idev, b, 0x3, PAGE_SIZE), 0);
-	KUNIT_EXPECT_PTR_EQ(test, b->heap, &ctx->fh[1].heap);
+	b = alloc_ok(test, &ctx->idev, 0x3, SZ_1M, &ctx->fh[1].heap);
 	ionode_heap_free(a);
 	ionode_heap_free(b);
 
@@ -455,8 +462,10 @@ static void quota_test(struct kunit *test)
 {
 	struct select_ctx *ctx = test->priv;
 	struct ionode_client *client, *kclient;
-	struct ionode_bo *bo = fake_bo(test, SZ_512K);
+	struct ionode_bo *bo = kunit_kzalloc(test, sizeof(*bo), GFP_KERNEL);
 
+	KUNIT_ASSERT_NOT_NULL(test, bo);
+	bo->base.size = SZ_512K;
 	client = ionode_client_create(&ctx->idev, "kunit", "kunit", false);
 	kclient = ionode_client_create(&ctx->idev, "kernel", "kernel", true);
 	KUNIT_ASSERT_NOT_NULL(test, client);
@@ -475,13 +484,13 @@ static void quota_test(struct kunit *test)
 	ionode_client_unreserve(kclient, SZ_2M);
 
 	/* A buffer charged to its creator until it is freed. */
-	KUNIT_ASSERT_EQ(test, ionode_heap_alloc(&ctx->idev, bo, 0x1, PAGE_SIZE), 0);
+	bo->backing = alloc_ok(test, &ctx->idev, 0x1, SZ_512K, &ctx->fh[0].heap);
 	ionode_client_attach_bo(client, bo);
 	KUNIT_EXPECT_EQ(test, client->heap[0].bytes, (u64)SZ_512K);
 	KUNIT_EXPECT_EQ(test, client->heap[0].buffers, 1ULL);
 	KUNIT_EXPECT_EQ(test, kref_read(&client->ref), 2U);
 	ionode_client_detach_bo(bo);
-	ionode_heap_free(bo);
+	ionode_heap_free(bo->backing);
 	KUNIT_EXPECT_EQ(test, client->heap[0].bytes, 0ULL);
 	KUNIT_EXPECT_EQ(test, client->total_bytes, 0ULL);
 	KUNIT_EXPECT_EQ(test, kref_read(&client->ref), 1U);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ionode backing memory: what a heap hands out, behind one ops table.
+ *
+ * A buffer (&struct ionode_bo) holds a pointer to its backing and never
+ * looks inside: the fault handler asks it for a pfn, vmap for a kernel
+ * mapping, every importer for an sg_table built and DMA-mapped for its
+ * device, DMA_BUF_IOCTL_SYNC for cache maintenance. Two implementations
+ * exist, and a heap picks one: memory with struct pages
+ * (ionode_backing_pages.c: system, system-contig, cma) and a physical
+ * range that may have none (ionode_backing_pfn.c: carveouts).
+ */
+#ifndef __IONODE_BACKING_H__
+#define __IONODE_BACKING_H__
+
+#include <linux/dma-direction.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct device;
+struct ionode_heap;
+struct page;
+struct sg_table;
+
+struct ionode_backing;
+
+/**
+ * struct ionode_backing_ops - what a kind of backing memory does
+ * @pfn: the page frame at page @pgoff of the memory, for the fault
+ *	handler; the PTE's caching mode comes from the memory's PAT memtype,
+ *	which the backing keeps in line with its caching mode.
+ * @vmap: a kernel mapping of the whole memory in its caching mode, or
+ *	NULL. Undone by @vunmap.
+ * @vunmap: undoes @vmap.
+ * @build_sgt: describe the memory in @sgt for an importer, in segments of
+ *	at most @max_seg bytes (a multiple of PAGE_SIZE). Freed with
+ *	sg_free_table() by the caller.
+ * @reachable: whether @dev can reach the memory through the DMA API
+ *	without a mapping failure (its DMA mask, or bouncing).
+ * @map: DMA-map @sgt, built by @build_sgt, for @dev. Return 0 or an errno.
+ * @unmap: undoes @map.
+ * @sync: sync @sgt, mapped for @dev in direction @dir, for the CPU
+ *	(@for_cpu) or for the device. Optional: memory never bounced and
+ *	used on coherent platforms needs none.
+ * @set_wc: switch the kernel's own mapping of the memory to
+ *	write-combined (@wc) or back to write-back, so that it agrees with
+ *	write-combined user mappings. Optional. Return 0 or an errno; a
+ *	failed switch may have changed part of the memory.
+ */
+struct ionode_backing_ops {
+	unsigned long (*pfn)(struct ionode_backing *b, pgoff_t pgoff);
+	void *(*vmap)(struct ionode_backing *b);
+	void (*vunmap)(struct ionode_backing *b, void *vaddr);
+	int (*build_sgt)(struct ionode_backing *b, struct sg_table *sgt,
+			 unsigned int max_seg);
+	bool (*reachable)(struct ionode_backing *b, struct device *dev);
+	int (*map)(struct ionode_backing *b, struct device *dev,
+		   struct sg_table *sgt, enum dma_data_direction dir);
+	void (*unmap)(struct ionode_backing *b, struct device *dev,
+		      struct sg_table *sgt, enum dma_data_direction dir);
+	void (*sync)(struct ionode_backing *b, struct device *dev,
+		     struct sg_table *sgt, enum dma_data_direction dir,
+		     bool for_cpu);
+	int (*set_wc)(struct ionode_backing *b, bool wc);
+};
+
+/**
+ * struct ionode_backing - the memory of one buffer
+ * @ops: what this kind of memory does.
+ * @heap: the heap it came from; set by the heap layer.
+ * @size: bytes, page aligned.
+ * @flags: IONODE_BO_* flags it was allocated with (caching mode).
+ * @contiguous: physically contiguous.
+ * @priv: the heap's own data about the memory.
+ * @node: entry in the list of memory waiting for its write-back switch
+ *	(ionode_heap.c).
+ */
+struct ionode_backing {
+	const struct ionode_backing_ops *ops;
+	struct ionode_heap *heap;
+	size_t size;
+	u32 flags;
+	bool contiguous;
+	void *priv;
+	struct list_head node;
+};
+
+/* ionode_backing_pages.c: memory with struct pages */
+struct ionode_backing *ionode_backing_pages_create(struct page **pages,
+						   size_t size, u32 flags,
+						   bool contiguous);
+struct page **ionode_backing_pages(struct ionode_backing *b);
+void ionode_backing_pages_destroy(struct ionode_backing *b);
+
+/* ionode_backing_pfn.c: a physical range, struct pages or not */
+struct ionode_backing *ionode_backing_pfn_create(phys_addr_t paddr,
+						 void *kaddr, size_t size,
+						 u32 flags);
+phys_addr_t ionode_backing_pfn_paddr(struct ionode_backing *b);
+void *ionode_backing_pfn_kaddr(struct ionode_backing *b);
+void ionode_backing_pfn_destroy(struct ionode_backing *b);
+
+#endif /* __IONODE_BACKING_H__ */
