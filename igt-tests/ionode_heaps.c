@@ -37,9 +37,9 @@
 #define MiB		(1024ull * 1024)
 #define RW		(PROT_READ | PROT_WRITE)
 
-#define PARAM_DIR	"/sys/module/ionode/parameters"
+#define PARAM_DIR	IONODE_PARAM_DIR
 #define SYSFS_HEAPS	"/sys/devices/platform/ionode/heaps"
-#define DEBUGFS_DRI	"/sys/kernel/debug/dri"
+#define DEBUGFS_DRI	IONODE_DEBUGFS_DRI
 
 /* Heap names a subtest is generated for, present or not. */
 static const char *const known_heaps[] = {
@@ -145,75 +145,12 @@ static int bo_export(int f, uint32_t handle)
 	return track_fd(ionode_bo_export(f, handle));
 }
 
-/* ---- text files --------------------------------------------------------- */
-
-/* Reads a small file into @buf (NUL-terminated); -errno on failure. */
-static int read_text(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int f = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (f < 0)
-		return -errno;
-	n = read(f, buf, len - 1);
-	if (n < 0) {
-		int err = errno;
-
-		close(f);
-		return -err;
-	}
-	buf[n] = '\0';
-	close(f);
-	return 0;
-}
-
 /* ---- module parameters -------------------------------------------------- */
 
-/* The parameter's value without its trailing newline; -errno on failure. */
-static int param_read(const char *name, char *buf, size_t len)
-{
-	char path[256];
-	size_t l;
-	int ret;
+#define param_read ionode_param_read
+#define param_write ionode_param_write
 
-	snprintf(path, sizeof(path), PARAM_DIR "/%s", name);
-	ret = read_text(path, buf, len);
-	if (ret)
-		return ret;
-	l = strlen(buf);
-	while (l && buf[l - 1] == '\n')
-		buf[--l] = '\0';
-	return 0;
-}
-
-/* Writes @val (an empty string is written as a lone newline); -errno. */
-static int param_write(const char *name, const char *val)
-{
-	char path[256];
-	const char *data = *val ? val : "\n";
-	ssize_t n;
-	int f, err = 0;
-
-	snprintf(path, sizeof(path), PARAM_DIR "/%s", name);
-	f = open(path, O_WRONLY | O_CLOEXEC);
-	if (f < 0)
-		return -errno;
-	n = write(f, data, strlen(data));
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != strlen(data))
-		err = -EIO;
-	close(f);
-	return err;
-}
-
-static void param_set(const char *name, const char *val)
-{
-	int ret = param_write(name, val);
-
-	igt_assert_f(ret == 0, "writing \"%s\" to %s failed: %s\n", val, name,
-		     igt_errno_name(-ret));
-}
+#define param_set ionode_param_set
 
 static void save_params(void)
 {
@@ -502,34 +439,8 @@ static char debugfs_dir[512];
 /* Finds /sys/kernel/debug/dri/<minor>/ of ionode, mounting debugfs if needed. */
 static bool find_debugfs(void)
 {
-	DIR *d;
-	struct dirent *e;
-
-	if (debugfs_dir[0])
-		return true;
-	if (access(DEBUGFS_DRI, F_OK) != 0 && geteuid() == 0)
-		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	d = opendir(DEBUGFS_DRI);
-	if (!d)
-		return false;
-	while ((e = readdir(d))) {
-		char path[600], name[256];
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), DEBUGFS_DRI "/%s/name", e->d_name);
-		if (read_text(path, name, sizeof(name)) || !strstr(name, "ionode"))
-			continue;
-		snprintf(path, sizeof(path), DEBUGFS_DRI "/%s/ionode_heaps",
-			 e->d_name);
-		if (access(path, R_OK) != 0)
-			continue;
-		snprintf(debugfs_dir, sizeof(debugfs_dir), DEBUGFS_DRI "/%s",
-			 e->d_name);
-		break;
-	}
-	closedir(d);
-	return debugfs_dir[0] != '\0';
+	return debugfs_dir[0] ||
+	       ionode_find_debugfs(debugfs_dir, sizeof(debugfs_dir));
 }
 
 static void require_debugfs(void)

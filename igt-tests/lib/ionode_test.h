@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <xf86drm.h>
 
@@ -163,5 +164,63 @@ void ionode_fresh_fd(int *fd);
  * Return: whether the module is loaded afterwards.
  */
 bool igt_modprobe(const char *name);
+
+/** IONODE_PARAM_DIR - ionode's module parameters in sysfs */
+#define IONODE_PARAM_DIR	"/sys/module/ionode/parameters"
+/** IONODE_DEBUGFS_DRI - DRM's debugfs directory */
+#define IONODE_DEBUGFS_DRI	"/sys/kernel/debug/dri"
+
+/** read_text - read a small text file into @buf (NUL-terminated); -errno */
+int read_text(const char *path, char *buf, size_t len);
+
+/**
+ * write_text - write @val to the file @path in one write() (an empty
+ * string is written as a lone newline). Return: 0 or -errno.
+ */
+int write_text(const char *path, const char *val);
+
+/**
+ * ionode_param_read - module parameter @name without its trailing newline
+ * Return: 0 or -errno.
+ */
+int ionode_param_read(const char *name, char *buf, size_t len);
+
+/**
+ * ionode_param_write - write @val to module parameter @name (an empty
+ * string is written as a lone newline)
+ * Return: 0 or -errno.
+ */
+int ionode_param_write(const char *name, const char *val);
+
+/** ionode_param_set - ionode_param_write() that asserts it worked */
+void ionode_param_set(const char *name, const char *val);
+
+/**
+ * dmabuf_rewrite - map @size bytes of @dmabuf, check they hold
+ * fill_pattern(@old_seed) and fill them with fill_pattern(@new_seed),
+ * inside a DMA_BUF_IOCTL_SYNC read-write bracket (asserts)
+ */
+void dmabuf_rewrite(int dmabuf, size_t size, uint32_t old_seed,
+		    uint32_t new_seed);
+
+/**
+ * ionode_find_debugfs - ionode's DRM debugfs directory (the one with
+ * ionode_heaps) into @dir; mounts debugfs first when root and it is not
+ * mounted. Return: whether it was found.
+ */
+bool ionode_find_debugfs(char *dir, size_t len);
+
+/**
+ * become_user - in a forked child: become @uid/@gid with the supplementary
+ * @groups only, for good (asserts), and stay dumpable so that the process
+ * may write its own /proc/self/{uid,gid}_map in a user namespace
+ */
+void become_user(uid_t uid, gid_t gid, const gid_t *groups, size_t n);
+
+/** send_fd - send @sendfd over the Unix socket @sock (SCM_RIGHTS, asserts) */
+void send_fd(int sock, int sendfd);
+
+/** recv_fd - receive an fd sent by send_fd() (asserts); close-on-exec */
+int recv_fd(int sock);
 
 #endif /* IONODE_TEST_H */
