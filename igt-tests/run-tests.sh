@@ -37,9 +37,26 @@ for t in $tests; do
 	echo "=== $t"
 	{ "$bin" "$@" 2>&1; echo $? >"$rcfile"; } | tee "$log"
 	rc=$(cat "$rcfile")
-	p=$(grep -c '^Subtest .*: SUCCESS' "$log")
-	f=$(grep -c -E '^Subtest .*: (FAIL|CRASH|TIMEOUT)' "$log")
-	s=$(grep -c '^Subtest .*: SKIP' "$log")
+	# Counted as IGT counts: each dynamic subtest is a result, and so is
+	# a subtest without dynamic results (or one that failed on its own).
+	set -- $(awk '
+		function count(r) {
+			if (r == "SUCCESS") p++
+			else if (r == "SKIP") s++
+			else f++
+		}
+		/^Starting subtest: / { dyn = 0; dfail = 0 }
+		/^Dynamic subtest [^:]*: [A-Z]+/ {
+			r = $4; count(r); dyn++; if (r != "SUCCESS" && r != "SKIP") dfail++
+		}
+		/^Subtest [^:]*: [A-Z]+/ {
+			r = $3
+			if (!dyn || (r != "SUCCESS" && r != "SKIP" && !dfail)) count(r)
+			dyn = 0; dfail = 0
+		}
+		END { print p + 0, f + 0, s + 0 }' "$log") "$@"
+	p=$1 f=$2 s=$3
+	shift 3
 	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 	case "$rc" in
 	0|77) ;;
