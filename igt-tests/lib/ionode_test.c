@@ -17,6 +17,7 @@
 
 #include <linux/dma-buf.h>
 
+#include "igt_track.h"
 #include "ionode_test.h"
 
 size_t ionode_page_size(void)
@@ -282,11 +283,47 @@ bool same_inode(int fd1, int fd2)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+static void (*fresh_hook)(int fd);
+
+void ionode_set_fresh_hook(void (*hook)(int fd))
+{
+	fresh_hook = hook;
+}
+
 void ionode_fresh_fd(int *fd)
 {
-	if (*fd >= 0)
+	if (*fd >= 0) {
+		untrack_fd(*fd);
 		close(*fd);
+		*fd = -1;
+	}
+	release_all();
 	*fd = igt_ionode_open();
+	if (fresh_hook)
+		fresh_hook(*fd);
+}
+
+int igt_open_vgem(void)
+{
+	int v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
+
+	if (v < 0 && igt_modprobe("vgem"))
+		v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
+	return v;
+}
+
+uint64_t ionode_heap_used(int fd, const char *name)
+{
+	struct ionode_heaps now;
+	const struct drm_ionode_heap_info *h;
+	uint64_t used;
+
+	ionode_get_heaps(fd, &now);
+	h = ionode_heap(&now, name);
+	igt_assert_f(h, "heap %s disappeared\n", name);
+	used = h->used_bytes;
+	ionode_put_heaps(&now);
+	return used;
 }
 
 bool igt_modprobe(const char *name)

@@ -133,14 +133,26 @@ void __check_zero(const char *file, int line, const char *func,
 bool same_inode(int fd1, int fd2);
 
 /**
- * ionode_fresh_fd() - close *@fd if open and open ionode again into it
+ * ionode_fresh_fd() - before a subtest: undo what a failed one left behind
  * @fd: the test's DRM fd.
  *
- * Closing the previous fd releases whatever handles a failed subtest left
- * behind, so one failure does not cascade into the next subtests through
- * leaked buffers.
+ * Closes *@fd if open (closing it releases whatever handles a failed
+ * subtest left behind), releases every tracked fd and mapping
+ * (release_all(), igt_track.h), opens ionode again into *@fd and runs the
+ * hook set with ionode_set_fresh_hook() on it. One failure does not
+ * cascade into the next subtests through leaked buffers, parameters, etc.
  */
 void ionode_fresh_fd(int *fd);
+
+/**
+ * ionode_set_fresh_hook() - what else ionode_fresh_fd() restores
+ * @hook: called with the new fd (restore parameters, query heaps...).
+ */
+void ionode_set_fresh_hook(void (*hook)(int fd));
+
+/* Runs @stmt's body once, after ionode_fresh_fd(@fdp). */
+#define __ionode_fresh_once(fdp) \
+	for (int __once = (ionode_fresh_fd(fdp), 1); __once; __once = 0)
 
 /**
  * ionode_subtest() - igt_subtest() that starts on a fresh ionode fd
@@ -148,12 +160,25 @@ void ionode_fresh_fd(int *fd);
  * @name: subtest name.
  */
 #define ionode_subtest(fdp, name) \
-	igt_subtest(name) \
-		for (int __once = (ionode_fresh_fd(fdp), 1); __once; __once = 0)
+	igt_subtest(name) __ionode_fresh_once(fdp)
 /* ionode_subtest_f() - ionode_subtest() with a printf-style name */
 #define ionode_subtest_f(fdp, ...) \
-	igt_subtest_f(__VA_ARGS__) \
-		for (int __once = (ionode_fresh_fd(fdp), 1); __once; __once = 0)
+	igt_subtest_f(__VA_ARGS__) __ionode_fresh_once(fdp)
+/* ionode_subtest_with_dynamic() - igt_subtest_with_dynamic() on a fresh fd */
+#define ionode_subtest_with_dynamic(fdp, name) \
+	igt_subtest_with_dynamic(name) __ionode_fresh_once(fdp)
+/* ionode_dynamic_f() - igt_dynamic_f() that starts on a fresh ionode fd */
+#define ionode_dynamic_f(fdp, ...) \
+	igt_dynamic_f(__VA_ARGS__) __ionode_fresh_once(fdp)
+
+/**
+ * igt_open_vgem() - vgem's card node, loading vgem first when it is not
+ * loaded and we are root. Return: the fd (not tracked), or -1.
+ */
+int igt_open_vgem(void);
+
+/** ionode_heap_used - used_bytes of heap @name in a fresh query (asserts) */
+uint64_t ionode_heap_used(int fd, const char *name);
 
 /**
  * igt_modprobe() - load the kernel module @name unless it is loaded
