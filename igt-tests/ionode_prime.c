@@ -42,16 +42,6 @@ static void import_expect(int dfd, int err)
 	do_ioctl_err(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args, err);
 }
 
-/* vgem's card node; loads the module if needed and allowed. */
-static int open_vgem(void)
-{
-	int v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
-
-	if (v < 0 && igt_modprobe("vgem"))
-		v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
-	return v;
-}
-
 struct vgem_bo {
 	uint32_t handle;
 	uint64_t size;
@@ -634,7 +624,7 @@ igt_main
 
 	igt_subtest_group {
 		igt_fixture {
-			vgem = open_vgem();
+			vgem = igt_open_vgem();
 			igt_require_f(vgem >= 0, "vgem is not available\n");
 		}
 		subtest("vgem-import-bo-info")

@@ -493,11 +493,9 @@ static void test_memcg_importer(void)
 
 static void test_memcg_importer_vgem(void)
 {
-	int vgem = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
+	int vgem = igt_open_vgem();
 	struct drm_gem_close gc = { 0 };
 
-	if (vgem < 0 && igt_modprobe("vgem"))
-		vgem = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
 	igt_require_f(vgem >= 0, "no vgem\n");
 	gc.handle = (uint32_t)charge_and_leave(vgem);
 	do_ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gc);
@@ -560,18 +558,16 @@ static void test_cred_fd_passing(void)
 
 /* ---- main ------------------------------------------------------------------ */
 
-/* Before every subtest: what a failed one left behind is undone. */
-static void fresh(void)
+/* Before every subtest, on the new fd: what a failed one left behind. */
+static void fresh(int f)
 {
 	close_pair();
 	restore_params();
 	cg_remove();
-	ionode_fresh_fd(&fd);
-	used_at_start = ionode_total_used(fd);
+	used_at_start = ionode_total_used(f);
 }
 
-#define subtest(name) \
-	igt_subtest(name) for (int __once = (fresh(), 1); __once; __once = 0)
+#define subtest(name) ionode_subtest(&fd, name)
 
 igt_main
 {
@@ -580,6 +576,7 @@ igt_main
 
 		fd = igt_ionode_open();
 		ionode_get_heaps(fd, &heaps);
+		ionode_set_fresh_hook(fresh);
 		params_saved = true;
 		for (i = 0; i < 2; i++)
 			params_saved &= ionode_param_read(params[i], saved[i],

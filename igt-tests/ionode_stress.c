@@ -956,9 +956,7 @@ static void test_hammer(bool unpriv)
 		igt_assert(pids != MAP_FAILED);
 	}
 	memset(pids, 0, page);
-	hammer.vgem = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
-	if (hammer.vgem < 0 && igt_modprobe("vgem"))
-		hammer.vgem = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
+	hammer.vgem = igt_open_vgem();
 	if (hammer.vgem < 0)
 		igt_info("no vgem: foreign dma-bufs not exercised\n");
 	igt_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0,

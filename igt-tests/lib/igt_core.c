@@ -422,26 +422,28 @@ static void check_name(const char *name)
 	n_seen++;
 }
 
+/* Subtest and dynamic subtest names each have a buffer of their own. */
+static char subtest_name_buf[MAX_SUBTEST_NAME];
+static char dynamic_name_buf[MAX_SUBTEST_NAME];
+
 const char *__igt_subtest_name(const char *fmt, ...)
 {
-	static char buf[MAX_SUBTEST_NAME];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(subtest_name_buf, sizeof(subtest_name_buf), fmt, ap);
 	va_end(ap);
-	return buf;
+	return subtest_name_buf;
 }
 
 const char *__igt_dynamic_name(const char *fmt, ...)
 {
-	static char buf[MAX_SUBTEST_NAME];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(dynamic_name_buf, sizeof(dynamic_name_buf), fmt, ap);
 	va_end(ap);
-	return buf;
+	return dynamic_name_buf;
 }
 
 bool __igt_run_subtest_with_dynamic(const char *name)

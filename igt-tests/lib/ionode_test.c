@@ -303,6 +303,27 @@ void ionode_fresh_fd(int *fd)
 		fresh_hook(*fd);
 }
 
+struct ionode_mapped ionode_mapped_new(int fd, uint32_t heap_id, size_t size,
+				       uint64_t align, uint32_t flags)
+{
+	struct drm_ionode_create req = {
+		.size = size,
+		.align = align,
+		.heap_mask = 1ull << heap_id,
+		.flags = flags,
+	};
+	struct ionode_mapped b;
+
+	ionode_bo_create_ex(fd, &req);
+	igt_assert_eq(req.heap_id, heap_id);
+	b.handle = req.handle;
+	b.size = req.size;
+	b.dmabuf = track_fd(ionode_bo_export(fd, req.handle));
+	b.ptr = track_map(dmabuf_mmap(b.dmabuf, b.size, 0,
+				      PROT_READ | PROT_WRITE), b.size);
+	return b;
+}
+
 int igt_open_vgem(void)
 {
 	int v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);

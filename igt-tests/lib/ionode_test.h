@@ -172,6 +172,25 @@ void ionode_set_fresh_hook(void (*hook)(int fd));
 	igt_dynamic_f(__VA_ARGS__) __ionode_fresh_once(fdp)
 
 /**
+ * struct ionode_mapped - an ionode buffer exported and mapped through its
+ * dma-buf (ionode_mapped_new())
+ */
+struct ionode_mapped {
+	uint32_t handle;
+	int dmabuf;
+	uint8_t *ptr;
+	size_t size;
+};
+
+/**
+ * ionode_mapped_new - create @size bytes with @align and @flags on heap
+ * @heap_id of @fd (asserting that heap served it), export it and map the
+ * dma-buf read-write; the dma-buf and the mapping are tracked (igt_track.h)
+ */
+struct ionode_mapped ionode_mapped_new(int fd, uint32_t heap_id, size_t size,
+				       uint64_t align, uint32_t flags);
+
+/**
  * igt_open_vgem() - vgem's card node, loading vgem first when it is not
  * loaded and we are root. Return: the fd (not tracked), or -1.
  */
