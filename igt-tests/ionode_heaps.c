@@ -219,55 +219,6 @@ static void test_contiguous_attrs(void)
 /* ---- carveouts ---------------------------------------------------------- */
 
 /* memparse()-like: decimal or 0x, optional K/M/G suffix. */
-static bool parse_size(const char *s, const char **end, uint64_t *out)
-{
-	char *e;
-	uint64_t v;
-
-	errno = 0;
-	v = strtoull(s, &e, 0);
-	if (e == s || errno)
-		return false;
-	switch (*e) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; e++; break;
-	default: break;
-	}
-	*out = v;
-	*end = e;
-	return true;
-}
-
-/* Range @index of the carveout= parameter; false when it has none. */
-static bool carveout_range(unsigned int index, uint64_t *base, uint64_t *size)
-{
-	char buf[1024];
-	const char *p = buf, *end;
-	unsigned int i = 0;
-
-	if (ionode_param_read("carveout", buf, sizeof(buf)) || !buf[0] ||
-	    strcmp(buf, "(null)") == 0)
-		return false;
-	while (*p) {
-		uint64_t s, b;
-
-		if (!parse_size(p, &end, &s) || *end != '@')
-			return false;
-		if (!parse_size(end + 1, &end, &b))
-			return false;
-		if (i++ == index) {
-			*base = b;
-			*size = s;
-			return true;
-		}
-		if (*end != ',')
-			return false;
-		p = end + 1;
-	}
-	return false;
-}
-
 /*
  * Pages allocated from the default CMA area, from CMA's own debugfs
  * counter (/sys/kernel/debug/cma/<area>/used, in pages; only cma_alloc()
@@ -334,7 +285,7 @@ static void test_cma_from_cma_area(void)
  * root, /proc/iomem shows no System RAM inside the range (the memory the
  * heap hands out is not the kernel's).
  */
-static void test_carveout_range(void)
+static void test_ionode_carveout_range(void)
 {
 	unsigned int n;
 
@@ -345,7 +296,7 @@ static void test_carveout_range(void)
 
 		snprintf(name, sizeof(name), "carveout%u", n);
 		h = find_heap(name);
-		if (!carveout_range(n, &base, &size)) {
+		if (!ionode_carveout_range(n, &base, &size)) {
 			igt_assert_f(!h, "%s exists but the carveout parameter "
 				     "has no range %u\n", name, n);
 			break;
@@ -644,7 +595,7 @@ static void test_align_valid(void)
 	ionode_bo_close(fd, h);
 
 	/* The range's own size as alignment, when the base is that aligned. */
-	if (carveout_range(0, &base, &size) && base % size == 0 &&
+	if (ionode_carveout_range(0, &base, &size) && base % size == 0 &&
 	    !(size & (size - 1))) {
 		h = create_in("carveout0", page, size, 1ull << co.id, 0);
 		ionode_bo_close(fd, h);
@@ -752,7 +703,7 @@ static void test_carveout_align_placement(void)
 	uint64_t m = 1ull << h.id, base, size, A = 1;
 	uint32_t first, aligned, tail, hole;
 
-	igt_require_f(carveout_range(0, &base, &size),
+	igt_require_f(ionode_carveout_range(0, &base, &size),
 		      "cannot read the carveout parameter\n");
 	igt_assert_eq_u64(size, h.total_bytes);
 	while (A * 2 <= size / 4)
@@ -866,7 +817,7 @@ igt_main
 	subtest("cma-from-cma-area")
 		test_cma_from_cma_area();
 	subtest("carveout-range")
-		test_carveout_range();
+		test_ionode_carveout_range();
 	subtest("carveout-fill-exact")
 		test_carveout_fill_exact();
 	subtest("carveout-no-spill")

@@ -131,48 +131,12 @@ struct carveout {
 	uint64_t base, size;
 };
 
-static uint64_t parse_size(const char *s, char **end)
-{
-	uint64_t v = strtoull(s, end, 0);
-
-	switch (**end) {
-	case 'G': case 'g':
-		v <<= 10;
-		/* fallthrough */
-	case 'M': case 'm':
-		v <<= 10;
-		/* fallthrough */
-	case 'K': case 'k':
-		v <<= 10;
-		(*end)++;
-		break;
-	}
-	return v;
-}
-
 /* carveout=SIZE@BASE,... as carveout0, carveout1...; returns the count. */
 static int get_carveouts(struct carveout *co, int max)
 {
-	char buf[512], *s, *end;
 	int n = 0;
-	FILE *f = fopen("/sys/module/ionode/parameters/carveout", "r");
 
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return 0;
-	}
-	fclose(f);
-	for (s = buf; *s && *s != '\n' && n < max; s = end) {
-		if (*s == ',') {
-			end = s + 1;
-			continue;
-		}
-		co[n].size = parse_size(s, &end);
-		if (*end != '@')
-			break;
-		co[n].base = parse_size(end + 1, &end);
+	while (n < max && ionode_carveout_range(n, &co[n].base, &co[n].size)) {
 		snprintf(co[n].name, sizeof(co[n].name), "carveout%d", n);
 		n++;
 	}

@@ -324,6 +324,54 @@ struct ionode_mapped ionode_mapped_new(int fd, uint32_t heap_id, size_t size,
 	return b;
 }
 
+bool ionode_parse_size(const char *s, const char **end, uint64_t *out)
+{
+	char *e;
+	uint64_t v;
+
+	errno = 0;
+	v = strtoull(s, &e, 0);
+	if (e == s || errno)
+		return false;
+	switch (*e) {
+	case 'G': case 'g': v <<= 10; /* fall through */
+	case 'M': case 'm': v <<= 10; /* fall through */
+	case 'K': case 'k': v <<= 10; e++; break;
+	default: break;
+	}
+	*out = v;
+	*end = e;
+	return true;
+}
+
+bool ionode_carveout_range(unsigned int index, uint64_t *base, uint64_t *size)
+{
+	char buf[1024];
+	const char *p = buf, *end;
+	unsigned int i = 0;
+
+	if (ionode_param_read("carveout", buf, sizeof(buf)) || !buf[0] ||
+	    strcmp(buf, "(null)") == 0)
+		return false;
+	while (*p) {
+		uint64_t s, b;
+
+		if (!ionode_parse_size(p, &end, &s) || *end != '@')
+			return false;
+		if (!ionode_parse_size(end + 1, &end, &b))
+			return false;
+		if (i++ == index) {
+			*base = b;
+			*size = s;
+			return true;
+		}
+		if (*end != ',')
+			return false;
+		p = end + 1;
+	}
+	return false;
+}
+
 int igt_open_vgem(void)
 {
 	int v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);

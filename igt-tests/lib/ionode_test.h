@@ -191,6 +191,18 @@ struct ionode_mapped ionode_mapped_new(int fd, uint32_t heap_id, size_t size,
 				       uint64_t align, uint32_t flags);
 
 /**
+ * ionode_parse_size - a size with an optional K/M/G suffix at @s, as the
+ * carveout= parameter writes it; *@end is set past it. Return: parsed?
+ */
+bool ionode_parse_size(const char *s, const char **end, uint64_t *out);
+
+/**
+ * ionode_carveout_range - base and size of range @index (carveout@index)
+ * of ionode's carveout= parameter. Return: false when it has none.
+ */
+bool ionode_carveout_range(unsigned int index, uint64_t *base, uint64_t *size);
+
+/**
  * igt_open_vgem() - vgem's card node, loading vgem first when it is not
  * loaded and we are root. Return: the fd (not tracked), or -1.
  */
