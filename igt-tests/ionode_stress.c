@@ -59,70 +59,6 @@ static double seconds(double dflt)
 
 /* ---- heap accounting and debugfs ---------------------------------------- */
 
-struct usage {
-	uint32_t count;
-	uint64_t used[IONODE_MAX_HEAPS];
-};
-
-static struct usage usage_now(int mfd)
-{
-	struct ionode_heaps h;
-	struct usage u = { 0 };
-	uint32_t i;
-
-	ionode_get_heaps(mfd, &h);
-	u.count = h.count;
-	for (i = 0; i < h.count; i++)
-		u.used[i] = h.info[i].used_bytes;
-	ionode_put_heaps(&h);
-	return u;
-}
-
-static void assert_usage_back(int mfd, const struct usage *before)
-{
-	struct usage after = usage_now(mfd);
-	uint32_t i;
-
-	igt_assert_eq(after.count, before->count);
-	for (i = 0; i < after.count; i++)
-		igt_assert_f(after.used[i] == before->used[i],
-			     "heap %s: used_bytes %" PRIu64 " after, %" PRIu64
-			     " before\n", heaps.info[i].name, after.used[i],
-			     before->used[i]);
-}
-
-/*
- * Lines of debugfs file @name (DRM's "clients": one per open file,
- * "command tgid ..."; ionode's "ionode_clients": one per client and heap
- * with buffers, "client pid ...") whose pid column is @pid.
- */
-static int debugfs_lines_of(const char *name, pid_t pid)
-{
-	char dir[512], path[600], line[512];
-	int n = 0;
-	FILE *f;
-
-	if (!ionode_find_debugfs(dir, sizeof(dir)))
-		return -1;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *tok, *save = NULL;
-		int col = 0;
-
-		for (tok = strtok_r(line, " \t\n", &save); tok;
-		     tok = strtok_r(NULL, " \t\n", &save), col++)
-			if (col == 1) {
-				n += atoi(tok) == pid;
-				break;
-			}
-	}
-	fclose(f);
-	return n;
-}
-
 /*
  * No open DRM file and no ionode client with buffers belongs to any of
  * @pids (processes that have exited), and @self holds @self_files files.
@@ -131,18 +67,18 @@ static void assert_no_clients(const pid_t *pids, int n, int self_files)
 {
 	int i;
 
-	if (debugfs_lines_of("clients", getpid()) < 0) {
+	if (ionode_debugfs_lines_of("clients", getpid()) < 0) {
 		igt_info("debugfs not available: client lists not checked\n");
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		igt_assert_f(debugfs_lines_of("clients", pids[i]) == 0,
+		igt_assert_f(ionode_debugfs_lines_of("clients", pids[i]) == 0,
 			     "DRM clients still lists pid %d\n", pids[i]);
-		igt_assert_f(debugfs_lines_of("ionode_clients", pids[i]) == 0,
+		igt_assert_f(ionode_debugfs_lines_of("ionode_clients", pids[i]) == 0,
 			     "ionode_clients still lists pid %d\n", pids[i]);
 	}
-	igt_assert_eq(debugfs_lines_of("clients", getpid()), self_files);
-	igt_assert_eq(debugfs_lines_of("ionode_clients", getpid()), 0);
+	igt_assert_eq(ionode_debugfs_lines_of("clients", getpid()), self_files);
+	igt_assert_eq(ionode_debugfs_lines_of("ionode_clients", getpid()), 0);
 }
 
 /* ---- create-close-race -------------------------------------------------- */
@@ -277,10 +213,10 @@ static void *race_closer(void *arg)
 static void test_create_close_race(void)
 {
 	pthread_t t[4];
-	struct usage before;
+	struct ionode_usage before;
 	int mfd = igt_ionode_open(), i;
 
-	before = usage_now(mfd);
+	before = ionode_usage_now(mfd);
 	stress_reset();
 	race.fd = fd;
 	race.heap = ionode_heap(&heaps, "system")->id;
@@ -300,7 +236,7 @@ static void test_create_close_race(void)
 	igt_assert(atomic_load(&race.stolen) > 0);
 
 	ionode_fresh_fd(&fd);
-	assert_usage_back(mfd, &before);
+	ionode_assert_usage_back(mfd, &before);
 	close(mfd);
 }
 
@@ -932,7 +868,7 @@ static void hammer_process(int index)
 static void test_hammer(bool unpriv)
 {
 	static pid_t *pids;
-	struct usage before;
+	struct ionode_usage before;
 	unsigned long total = 0;
 	int mfd = igt_ionode_open(), i, self_files;
 	char dummy;
@@ -961,8 +897,8 @@ static void test_hammer(bool unpriv)
 		igt_info("no vgem: foreign dma-bufs not exercised\n");
 	igt_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0,
 				 hammer.sock), 0);
-	self_files = debugfs_lines_of("clients", getpid());
-	before = usage_now(mfd);
+	self_files = ionode_debugfs_lines_of("clients", getpid());
+	before = ionode_usage_now(mfd);
 	stress_reset();
 	for (i = 0; i < N_OPS; i++) {
 		atomic_store(&hammer.ops[i], 0);
@@ -999,7 +935,7 @@ static void test_hammer(bool unpriv)
 	if (hammer.vgem >= 0)
 		close(hammer.vgem);
 	ionode_fresh_fd(&fd);
-	assert_usage_back(mfd, &before);
+	ionode_assert_usage_back(mfd, &before);
 	assert_no_clients(pids, PROCS - 1, self_files);
 	close(mfd);
 	restore_restricted();

@@ -372,6 +372,63 @@ bool ionode_carveout_range(unsigned int index, uint64_t *base, uint64_t *size)
 	return false;
 }
 
+struct ionode_usage ionode_usage_now(int fd)
+{
+	struct ionode_heaps h;
+	struct ionode_usage u = { 0 };
+	uint32_t i;
+
+	ionode_get_heaps(fd, &h);
+	u.count = h.count;
+	for (i = 0; i < h.count; i++)
+		u.used[i] = h.info[i].used_bytes;
+	ionode_put_heaps(&h);
+	return u;
+}
+
+void ionode_assert_usage_back(int fd, const struct ionode_usage *before)
+{
+	struct ionode_heaps h;
+	uint32_t i;
+
+	ionode_get_heaps(fd, &h);
+	igt_assert_eq(h.count, before->count);
+	for (i = 0; i < h.count; i++)
+		igt_assert_f(h.info[i].used_bytes == before->used[i],
+			     "heap %s: used_bytes %llu after, %llu before\n",
+			     h.info[i].name,
+			     (unsigned long long)h.info[i].used_bytes,
+			     (unsigned long long)before->used[i]);
+	ionode_put_heaps(&h);
+}
+
+int ionode_debugfs_lines_of(const char *name, pid_t pid)
+{
+	char dir[512], path[600], line[512];
+	int n = 0;
+	FILE *f;
+
+	if (!ionode_find_debugfs(dir, sizeof(dir)))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *tok, *save = NULL;
+		int col = 0;
+
+		for (tok = strtok_r(line, " \t\n", &save); tok;
+		     tok = strtok_r(NULL, " \t\n", &save), col++)
+			if (col == 1) {
+				n += atoi(tok) == pid;
+				break;
+			}
+	}
+	fclose(f);
+	return n;
+}
+
 int igt_open_vgem(void)
 {
 	int v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);

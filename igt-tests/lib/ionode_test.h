@@ -202,6 +202,26 @@ bool ionode_parse_size(const char *s, const char **end, uint64_t *out);
  */
 bool ionode_carveout_range(unsigned int index, uint64_t *base, uint64_t *size);
 
+/** struct ionode_usage - every heap's used_bytes at one time */
+struct ionode_usage {
+	uint32_t count;
+	uint64_t used[IONODE_MAX_HEAPS];
+};
+
+/** ionode_usage_now - every heap's used_bytes now (asserts) */
+struct ionode_usage ionode_usage_now(int fd);
+
+/** ionode_assert_usage_back - every heap's used_bytes is back to @before */
+void ionode_assert_usage_back(int fd, const struct ionode_usage *before);
+
+/**
+ * ionode_debugfs_lines_of - lines of debugfs file @name (DRM's "clients":
+ * one per open file, "command tgid ..."; ionode's "ionode_clients": one
+ * per client and heap with buffers, "client pid ...") whose second column
+ * is @pid; -1 without debugfs
+ */
+int ionode_debugfs_lines_of(const char *name, pid_t pid);
+
 /**
  * igt_open_vgem() - vgem's card node, loading vgem first when it is not
  * loaded and we are root. Return: the fd (not tracked), or -1.
