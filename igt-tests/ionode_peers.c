@@ -67,9 +67,13 @@ static const char *const heap_names[] = {
 static int ion = -1;
 static struct ionode_heaps heaps;
 
-/* Before every subtest, on the new fd (ionode_fresh_fd()). */
+/*
+ * Before every subtest, on the new fd (ionode_fresh_fd()): tracked, so
+ * that release_all() inside a subtest drops its buffers too.
+ */
 static void fresh_heaps(int f)
 {
+	track_fd(f);
 	ionode_put_heaps(&heaps);
 	ionode_get_heaps(f, &heaps);
 }

@@ -68,9 +68,13 @@ static int ion = -1;		/* this subtest's ionode render node */
 static struct ionode_heaps heaps;
 static size_t page;
 
-/* Before every subtest, on the new fd (ionode_fresh_fd()). */
+/*
+ * Before every subtest, on the new fd (ionode_fresh_fd()): tracked, so
+ * that release_all() inside a subtest drops its buffers too.
+ */
 static void fresh_heaps(int f)
 {
+	track_fd(f);
 	ionode_put_heaps(&heaps);
 	ionode_get_heaps(f, &heaps);
 }
