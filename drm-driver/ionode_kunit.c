@@ -9,9 +9,9 @@
 #include <kunit/test.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
-#include <linux/device.h>
 #include <linux/fcntl.h>
 #include <linux/genalloc.h>
+#include <linux/platform_device.h>
 #include <linux/sizes.h>
 
 #include <drm/drm_drv.h>
@@ -70,11 +70,32 @@ static struct kunit_suite args_suite = {
  * @heap: the generic heap.
  * @result: what allocate returns.
  * @calls: number of allocate calls.
+ * @wc_failures: how many switches to write-combined fail from now on.
+ * @wb_failures: how many switches back to write-back fail from now on.
  */
 struct fake_heap {
 	struct ionode_heap heap;
 	int result;
 	unsigned int calls;
+	unsigned int wc_failures;
+	unsigned int wb_failures;
+};
+
+/* The caching switch of fake memory fails as many times as asked. */
+static int fake_set_wc(struct ionode_backing *b, bool wc)
+{
+	struct fake_heap *fh = container_of(b->heap, struct fake_heap, heap);
+	unsigned int *failures = wc ? &fh->wc_failures : &fh->wb_failures;
+
+	if (!*failures)
+		return 0;
+	(*failures)--;
+	return -ENOMEM;
+}
+
+/* Only the heap layer touches fake memory: no mapping, no DMA. */
+static const struct ionode_backing_ops fake_backing_ops = {
+	.set_wc = fake_set_wc,
 };
 
 static struct ionode_backing *fake_allocate(struct ionode_heap *heap,
@@ -87,13 +108,19 @@ static struct ionode_backing *fake_allocate(struct ionode_heap *heap,
 	fh->calls++;
 	if (fh->result)
 		return ERR_PTR(fh->result);
-	b = ionode_backing_pfn_create(SZ_1G, NULL, size, flags);
-	return b ?: ERR_PTR(-ENOMEM);
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return ERR_PTR(-ENOMEM);
+	b->ops = &fake_backing_ops;
+	b->size = size;
+	b->flags = flags;
+	INIT_LIST_HEAD(&b->node);
+	return b;
 }
 
 static void fake_release(struct ionode_heap *heap, struct ionode_backing *b)
 {
-	ionode_backing_pfn_destroy(b);
+	kfree(b);
 }
 
 static void fake_destroy(struct ionode_heap *heap)
@@ -125,6 +152,8 @@ static int select_init(struct kunit *test)
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	/* Memory waiting for its write-back switch holds the device. */
+	kref_init(&ctx->idev.drm.ref);
 	for (i = 0; i < ARRAY_SIZE(ctx->fh); i++) {
 		struct ionode_heap *heap = &ctx->fh[i].heap;
 
@@ -310,7 +339,47 @@ static void heap_limit_test(struct kunit *test)
 			-EINVAL);
 }
 
+/*
+ * A failed switch to write-combined gives the memory back and tries the
+ * next heap; memory whose switch back to write-back fails is not given
+ * back (it may still be write-combined) until a retry succeeds.
+ */
+static void caching_failure_test(struct kunit *test)
+{
+	struct select_ctx *ctx = test->priv;
+	struct fake_heap *fh = &ctx->fh[0];
+	struct ionode_backing *b;
+
+	fh->wc_failures = 1;
+	ionode_heap_free(alloc_ok(test, &ctx->idev, 0x3, SZ_1M,
+				  &ctx->fh[1].heap));
+	KUNIT_EXPECT_EQ(test, fh->calls, 1U);
+	KUNIT_EXPECT_EQ(test, fh->heap.used_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, fh->heap.buffers, 0ULL);
+
+	/* Neither way works at once: ENOMEM, the memory held until then. */
+	fh->wc_failures = 1;
+	fh->wb_failures = 1;
+	KUNIT_EXPECT_EQ(test, alloc_err(&ctx->idev, 0x1, SZ_1M), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, fh->heap.used_bytes, (u64)SZ_1M);
+	ionode_heap_flush_deferred();
+	KUNIT_EXPECT_EQ(test, fh->heap.used_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, fh->wb_failures, 0U);
+
+	/* The same when a buffer is freed. */
+	b = alloc_ok(test, &ctx->idev, 0x1, SZ_2M, &fh->heap);
+	fh->wb_failures = 3;
+	ionode_heap_free(b);
+	KUNIT_EXPECT_EQ(test, fh->heap.used_bytes, (u64)SZ_2M);
+	KUNIT_EXPECT_EQ(test, fh->heap.buffers, 1ULL);
+	ionode_heap_flush_deferred();
+	KUNIT_EXPECT_EQ(test, fh->heap.used_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, fh->heap.buffers, 0ULL);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->idev.drm.ref), 1U);
+}
+
 static struct kunit_case select_cases[] = {
+	KUNIT_CASE(caching_failure_test),
 	KUNIT_CASE(candidates_test),
 	KUNIT_CASE(fallback_test),
 	KUNIT_CASE(heap_accounting_test),
@@ -444,8 +513,6 @@ static int quota_init(struct kunit *test)
 	ctx = test->priv;
 	mutex_init(&ctx->idev.clients_lock);
 	INIT_LIST_HEAD(&ctx->idev.clients);
-	/* Clients hold the DRM device: a reference count that never ends. */
-	kref_init(&ctx->idev.drm.ref);
 	return 0;
 }
 
@@ -608,21 +675,25 @@ static void import_size_test(struct kunit *test)
 {
 	static const size_t bad[] = { 1, PAGE_SIZE - 1, PAGE_SIZE + 1,
 				      3 * PAGE_SIZE + 17 };
+	struct platform_device *pdev;
 	struct ionode_device *idev;
 	struct drm_gem_object *obj;
 	struct dma_buf *dmabuf;
-	struct device *dev;
 	unsigned int i;
 
-	/* The suites run before ionode's own device probes: make one. */
-	dev = root_device_register("ionode-kunit");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
-	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)),
-			0);
-	idev = devm_drm_dev_alloc(dev, &ionode_drm_driver, struct ionode_device,
-				  drm);
+	/*
+	 * The suites run before ionode's own device probes: make a DRM
+	 * device of ionode's driver on a platform device no driver binds.
+	 */
+	pdev = platform_device_register_simple("ionode-kunit", -1, NULL, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(pdev), "platform device: %ld",
+			       PTR_ERR(pdev));
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(&pdev->dev,
+							   DMA_BIT_MASK(64)), 0);
+	idev = devm_drm_dev_alloc(&pdev->dev, &ionode_drm_driver,
+				  struct ionode_device, drm);
 	if (IS_ERR(idev)) {
-		root_device_unregister(dev);
+		platform_device_unregister(pdev);
 		KUNIT_FAIL(test, "no DRM device: %ld", PTR_ERR(idev));
 		return;
 	}
@@ -647,7 +718,7 @@ static void import_size_test(struct kunit *test)
 		drm_gem_object_put(obj);
 	}
 	dma_buf_put(dmabuf);
-	root_device_unregister(dev);
+	platform_device_unregister(pdev);
 }
 
 static struct kunit_case import_cases[] = {

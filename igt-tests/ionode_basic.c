@@ -53,20 +53,6 @@ static struct drm_ionode_create create_req(uint64_t size, uint64_t mask,
 	return req;
 }
 
-static uint64_t heap_used(const char *name)
-{
-	struct ionode_heaps now;
-	const struct drm_ionode_heap_info *h;
-	uint64_t used;
-
-	ionode_get_heaps(fd, &now);
-	h = ionode_heap(&now, name);
-	igt_assert_f(h, "heap %s disappeared\n", name);
-	used = h->used_bytes;
-	ionode_put_heaps(&now);
-	return used;
-}
-
 /* ---- device identity --------------------------------------------------- */
 
 /* The render node answers DRM_IOCTL_VERSION as "ionode" with the uapi major. */
@@ -634,11 +620,11 @@ static void test_heap_used_bytes(void)
 	uint64_t before, during, after;
 	uint32_t h;
 
-	before = heap_used("system");
+	before = ionode_heap_used(fd, "system");
 	h = ionode_bo_create(fd, MiB, ionode_system_mask(&heaps), 0);
-	during = heap_used("system");
+	during = ionode_heap_used(fd, "system");
 	ionode_bo_close(fd, h);
-	after = heap_used("system");
+	after = ionode_heap_used(fd, "system");
 	igt_assert_eq_u64(during, before + MiB);
 	igt_assert_eq_u64(after, before);
 }
@@ -670,7 +656,7 @@ static void test_heap_exhaustion(void)
 	igt_info("exhausting heap %s (%llu bytes) with %llu-byte buffers\n",
 		 h->name, (unsigned long long)h->total_bytes,
 		 (unsigned long long)chunk);
-	used_before = heap_used(h->name);
+	used_before = ionode_heap_used(fd, h->name);
 
 	for (n = 0; n < 1024; n++) {
 		ret = ionode_create(fd, chunk, 1ull << h->id, 0, &handles[n]);
@@ -682,7 +668,7 @@ static void test_heap_exhaustion(void)
 	igt_assert_f(n < 1024, "heap never filled up\n");
 	igt_assert_errno(ret, ENOMEM);
 	igt_assert_lt(0, n);
-	igt_assert_eq_u64(heap_used(h->name), used_before);
+	igt_assert_eq_u64(ionode_heap_used(fd, h->name), used_before);
 }
 
 /* ---- invalid create arguments ------------------------------------------- */

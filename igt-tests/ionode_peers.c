@@ -67,17 +67,18 @@ static const char *const heap_names[] = {
 static int ion = -1;
 static struct ionode_heaps heaps;
 
-static void fresh(void)
+/*
+ * Before every subtest, on the new fd (ionode_fresh_fd()): tracked, so
+ * that release_all() inside a subtest drops its buffers too.
+ */
+static void fresh_heaps(int f)
 {
-	release_all();
-	ion = track_fd(igt_ionode_open());
+	track_fd(f);
 	ionode_put_heaps(&heaps);
-	ionode_get_heaps(ion, &heaps);
+	ionode_get_heaps(f, &heaps);
 }
 
-#define subtest_f(...) \
-	igt_subtest_f(__VA_ARGS__) \
-		for (int __once = (fresh(), 1); __once; __once = 0)
+#define subtest_f(...) ionode_subtest_f(&ion, __VA_ARGS__)
 
 /* ---- ionode -------------------------------------------------------------- */
 
@@ -118,12 +119,7 @@ static void assert_used_back(uint64_t baseline)
  * @ptr: CPU mapping of the dma-buf (tracked).
  * @size: buffer size.
  */
-struct pbuf {
-	uint32_t handle;
-	int dmabuf;
-	uint8_t *ptr;
-	size_t size;
-};
+#define pbuf ionode_mapped
 
 /* Skip unless heap @name exists and can serve @count buffers of @size. */
 static const struct drm_ionode_heap_info *require_heap(const char *name,
@@ -142,19 +138,9 @@ static const struct drm_ionode_heap_info *require_heap(const char *name,
 /* A cached buffer from heap @h, exported and mapped; zero-filled. */
 static struct pbuf pbuf_new(const struct drm_ionode_heap_info *h, size_t size)
 {
-	struct drm_ionode_create req = {
-		.size = size,
-		.heap_mask = 1ull << h->id,
-		.flags = IONODE_BO_CACHED,
-	};
-	struct pbuf b;
+	struct pbuf b = ionode_mapped_new(ion, h->id, size, 0,
+					  IONODE_BO_CACHED);
 
-	ionode_bo_create_ex(ion, &req);
-	igt_assert_eq(req.heap_id, h->id);
-	b.handle = req.handle;
-	b.size = req.size;
-	b.dmabuf = track_fd(ionode_bo_export(ion, b.handle));
-	b.ptr = track_map(dmabuf_mmap(b.dmabuf, b.size, 0, RW), b.size);
 	dmabuf_sync(b.dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	check_zero(b.ptr, b.size);
 	dmabuf_sync(b.dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
@@ -665,26 +651,23 @@ static void test_udmabuf_import(void)
 	close_fd(dev);
 }
 
-/*
- * One heap's subtest, in a function of its own so that no loop counter
- * lives across the harness' setjmp.
- */
-static void heap_subtests(const char *peer, void (*test)(const char *),
-			  const char *heap)
+/* Subtest @peer: @test on every heap of heap_names[], a dynamic subtest each. */
+static void heap_subtests(const char *peer, void (*test)(const char *))
 {
-	subtest_f("%s-%s", peer, heap)
-		test(heap);
+	static size_t i;
+
+	ionode_subtest_with_dynamic(&ion, peer)
+		for (i = 0; i < sizeof(heap_names) / sizeof(heap_names[0]); i++)
+			ionode_dynamic_f(&ion, "%s", heap_names[i])
+				test(heap_names[i]);
 }
 
 igt_main
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(heap_names) / sizeof(heap_names[0]); i++)
-		heap_subtests("vkms-writeback", test_vkms_writeback,
-			      heap_names[i]);
-	for (i = 0; i < sizeof(heap_names) / sizeof(heap_names[0]); i++)
-		heap_subtests("vim2m-hflip", test_vim2m_hflip, heap_names[i]);
+	igt_fixture
+		ionode_set_fresh_hook(fresh_heaps);
+	heap_subtests("vkms-writeback", test_vkms_writeback);
+	heap_subtests("vim2m-hflip", test_vim2m_hflip);
 	subtest_f("dma-heap-import")
 		test_dma_heap_import();
 	subtest_f("udmabuf-import")

@@ -34,66 +34,12 @@ static size_t page;
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void send_fd(int sock, int sendfd)
-{
-	char ctrl[CMSG_SPACE(sizeof(int))];
-	char byte = 'F';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctrl,
-		.msg_controllen = sizeof(ctrl),
-	};
-	struct cmsghdr *c;
-
-	memset(ctrl, 0, sizeof(ctrl));
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &sendfd, sizeof(int));
-	igt_assert_eq(sendmsg(sock, &msg, 0), 1);
-}
-
-static int recv_fd(int sock)
-{
-	char ctrl[CMSG_SPACE(sizeof(int))];
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctrl,
-		.msg_controllen = sizeof(ctrl),
-	};
-	struct cmsghdr *c;
-	int rfd;
-
-	igt_assert_eq(recvmsg(sock, &msg, 0), 1);
-	c = CMSG_FIRSTHDR(&msg);
-	igt_assert(c && c->cmsg_level == SOL_SOCKET &&
-		   c->cmsg_type == SCM_RIGHTS);
-	memcpy(&rfd, CMSG_DATA(c), sizeof(int));
-	return rfd;
-}
-
 /* PRIME_FD_TO_HANDLE expected to fail with @err. */
 static void import_expect(int dfd, int err)
 {
 	struct drm_prime_handle args = { .fd = dfd };
 
 	do_ioctl_err(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args, err);
-}
-
-/* vgem's card node; loads the module if needed and allowed. */
-static int open_vgem(void)
-{
-	int v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
-
-	if (v < 0 && igt_modprobe("vgem"))
-		v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
-	return v;
 }
 
 struct vgem_bo {
@@ -627,12 +573,7 @@ static void test_export_to_vgem(void)
 	ionode_bo_close(fd, h);
 	close(dmabuf);
 
-	p = dmabuf_mmap(vfd, size, 0, RW);
-	dmabuf_sync(vfd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
-	check_pattern(p, size, 0x99, 0);
-	fill_pattern(p, size, 0xaa, 0);
-	dmabuf_sync(vfd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
-	munmap(p, size);
+	dmabuf_rewrite(vfd, size, 0x99, 0xaa);
 
 	h = ionode_bo_import(fd, vfd);
 	p = ionode_bo_mmap(fd, h, size, PROT_READ);
@@ -683,7 +624,7 @@ igt_main
 
 	igt_subtest_group {
 		igt_fixture {
-			vgem = open_vgem();
+			vgem = igt_open_vgem();
 			igt_require_f(vgem >= 0, "vgem is not available\n");
 		}
 		subtest("vgem-import-bo-info")

@@ -68,32 +68,20 @@ static int ion = -1;		/* this subtest's ionode render node */
 static struct ionode_heaps heaps;
 static size_t page;
 
-static void fresh(void)
+/*
+ * Before every subtest, on the new fd (ionode_fresh_fd()): tracked, so
+ * that release_all() inside a subtest drops its buffers too.
+ */
+static void fresh_heaps(int f)
 {
-	release_all();
-	ion = track_fd(igt_ionode_open());
+	track_fd(f);
 	ionode_put_heaps(&heaps);
-	ionode_get_heaps(ion, &heaps);
+	ionode_get_heaps(f, &heaps);
 }
 
-#define subtest(name) \
-	igt_subtest(name) for (int __once = (fresh(), 1); __once; __once = 0)
+#define subtest(name) ionode_subtest(&ion, name)
 
 /* ---- ionode -------------------------------------------------------------- */
-
-static uint64_t heap_used(const char *name)
-{
-	struct ionode_heaps now;
-	const struct drm_ionode_heap_info *h;
-	uint64_t used;
-
-	ionode_get_heaps(ion, &now);
-	h = ionode_heap(&now, name);
-	igt_assert_f(h, "heap %s disappeared\n", name);
-	used = h->used_bytes;
-	ionode_put_heaps(&now);
-	return used;
-}
 
 /* Sum of used_bytes over every heap. */
 static uint64_t total_used(void)
@@ -120,22 +108,12 @@ static struct fbuf ionode_fbuf_fd(int fd, const char *name, size_t size,
 				  uint64_t align)
 {
 	const struct drm_ionode_heap_info *h = ionode_heap(&heaps, name);
-	struct drm_ionode_create req = {
-		.size = size,
-		.align = align,
-		.flags = IONODE_BO_CACHED,
-	};
-	struct fbuf b;
+	struct ionode_mapped m;
 
 	igt_assert_f(h, "no heap %s\n", name);
-	req.heap_mask = 1ull << h->id;
-	ionode_bo_create_ex(fd, &req);
-	igt_assert_eq(req.heap_id, h->id);
-	b.handle = req.handle;
-	b.len = req.size;
-	b.dmabuf = track_fd(ionode_bo_export(fd, req.handle));
-	b.ptr = track_map(dmabuf_mmap(b.dmabuf, b.len, 0, RW), b.len);
-	return b;
+	m = ionode_mapped_new(fd, h->id, size, align, IONODE_BO_CACHED);
+	return (struct fbuf){ .dmabuf = m.dmabuf, .handle = m.handle,
+			      .ptr = m.ptr, .len = m.size };
 }
 
 static struct fbuf ionode_fbuf(const char *name, size_t size, uint64_t align)
@@ -157,48 +135,12 @@ struct carveout {
 	uint64_t base, size;
 };
 
-static uint64_t parse_size(const char *s, char **end)
-{
-	uint64_t v = strtoull(s, end, 0);
-
-	switch (**end) {
-	case 'G': case 'g':
-		v <<= 10;
-		/* fallthrough */
-	case 'M': case 'm':
-		v <<= 10;
-		/* fallthrough */
-	case 'K': case 'k':
-		v <<= 10;
-		(*end)++;
-		break;
-	}
-	return v;
-}
-
 /* carveout=SIZE@BASE,... as carveout0, carveout1...; returns the count. */
 static int get_carveouts(struct carveout *co, int max)
 {
-	char buf[512], *s, *end;
 	int n = 0;
-	FILE *f = fopen("/sys/module/ionode/parameters/carveout", "r");
 
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return 0;
-	}
-	fclose(f);
-	for (s = buf; *s && *s != '\n' && n < max; s = end) {
-		if (*s == ',') {
-			end = s + 1;
-			continue;
-		}
-		co[n].size = parse_size(s, &end);
-		if (*end != '@')
-			break;
-		co[n].base = parse_size(end + 1, &end);
+	while (n < max && ionode_carveout_range(n, &co[n].base, &co[n].size)) {
 		snprintf(co[n].name, sizeof(co[n].name), "carveout%d", n);
 		n++;
 	}
@@ -738,7 +680,7 @@ static void test_align(void)
 	 */
 	for (i = 0; i < n; i++)
 		if (co[i].base % ALIGN_BYTES == 0 && heap_ok(co[i].name, size, 2) &&
-		    heap_used(co[i].name) == 0 && co[i].base + co[i].size <= 4 * GiB) {
+		    ionode_heap_used(ion, co[i].name) == 0 && co[i].base + co[i].size <= 4 * GiB) {
 			cname = co[i].name;
 			break;
 		}
@@ -753,12 +695,8 @@ static void test_align(void)
 
 static int open_vgem(void)
 {
-	int v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
+	int v = igt_open_vgem();
 
-	if (v < 0 && geteuid() == 0) {
-		igt_debug("modprobe vgem: %d\n", system("modprobe -q vgem"));
-		v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
-	}
 	igt_require_f(v >= 0, "no vgem\n");
 	return track_fd(v);
 }
@@ -1104,22 +1042,26 @@ igt_main
 {
 	igt_fixture {
 		page = ionode_page_size();
-		ion = track_fd(igt_ionode_open());
+		ion = igt_ionode_open();
 		ionode_get_heaps(ion, &heaps);
+		ionode_set_fresh_hook(fresh_heaps);
 		igt_require_f(find_video("ionode_v4l2", DEV_PLAIN,
 					 V4L2_CAP_VIDEO_M2M,
 					 (char [64]){ 0 }, 64),
 			      "ionode_v4l2.ko is not loaded\n");
 	}
 
-	subtest("dmabuf-stream-system")
-		test_dmabuf_stream(IONODE_HEAP_TYPE_SYSTEM, NULL);
-	subtest("dmabuf-stream-system-contig")
-		test_dmabuf_stream(IONODE_HEAP_TYPE_SYSTEM_CONTIG, NULL);
-	subtest("dmabuf-stream-cma")
-		test_dmabuf_stream(IONODE_HEAP_TYPE_CMA, NULL);
-	subtest("dmabuf-stream-carveout")
-		test_dmabuf_stream(IONODE_HEAP_TYPE_CARVEOUT, NULL);
+	/* One dynamic subtest per heap type. */
+	ionode_subtest_with_dynamic(&ion, "dmabuf-stream") {
+		ionode_dynamic_f(&ion, "system")
+			test_dmabuf_stream(IONODE_HEAP_TYPE_SYSTEM, NULL);
+		ionode_dynamic_f(&ion, "system-contig")
+			test_dmabuf_stream(IONODE_HEAP_TYPE_SYSTEM_CONTIG, NULL);
+		ionode_dynamic_f(&ion, "cma")
+			test_dmabuf_stream(IONODE_HEAP_TYPE_CMA, NULL);
+		ionode_dynamic_f(&ion, "carveout")
+			test_dmabuf_stream(IONODE_HEAP_TYPE_CARVEOUT, NULL);
+	}
 	subtest("dmabuf-stream-mixed") {
 		const struct drm_ionode_heap_info *c =
 			ionode_contig_heap(&heaps, WIDTH * HEIGHT * 3);

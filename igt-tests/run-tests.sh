@@ -7,8 +7,7 @@
 #
 # TEST defaults to every binary in igt-tests/build/; ARGS are passed to each
 # binary (e.g. -- --run-subtest 'bad-*'). Each binary's output is shown as
-# it runs; its "Subtest NAME: RESULT" and "Dynamic subtest NAME: RESULT"
-# lines are counted by tools/vm/results.py, as by make check. Exit status: 0 if no subtest failed and at least one passed,
+# it runs. Exit status: 0 if no subtest failed and at least one passed,
 # 77 if everything was skipped (no ionode device), 1 if anything failed or a
 # binary crashed.
 set -u
@@ -23,7 +22,7 @@ while [ $# -gt 0 ]; do
 	*) tests="$tests $1"; shift ;;
 	esac
 done
-[ -n "$tests" ] || tests="ionode_basic ionode_mmap ionode_prime ionode_heaps ionode_fault ionode_v4l2 ionode_v4l2_hostile ionode_peers ionode_unbind"
+[ -n "$tests" ] || tests="ionode_basic ionode_mmap ionode_prime ionode_heaps ionode_heaps_accounting ionode_heaps_policy ionode_heaps_stress ionode_fault ionode_v4l2 ionode_v4l2_hostile ionode_peers ionode_unbind ionode_stress ionode_security"
 
 pass=0 fail=0 skip=0 bad_bins=""
 log=$(mktemp)
@@ -40,8 +39,10 @@ for t in $tests; do
 	echo "=== $t"
 	{ "$bin" "$@" 2>&1; echo $? >"$rcfile"; } | tee "$log"
 	rc=$(cat "$rcfile")
-	# p, f and s: its subtests passed, failed (FAIL, CRASH, TIMEOUT...)
-	# and skipped, dynamic subtests included.
+	# p, f and s: its results passed, failed (FAIL, CRASH, TIMEOUT...)
+	# and skipped, counted as IGT counts: each dynamic subtest is a
+	# result, and so is a subtest without dynamic results (or one that
+	# failed on its own).
 	p=0 f=0 s=0
 	eval "$("$results" subtests "$log")" || exit
 	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))

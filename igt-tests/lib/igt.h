@@ -9,12 +9,29 @@
  *
  *   test --list-subtests           subtest names, one per line, exit 0
  *   test --run-subtest NAME[,NAME] run the matching subtests only; NAME may be
- *                                  a glob ("bad-*"); also --run-subtest=NAME
+ *                                  a glob ("bad-*"); also --run-subtest=NAME;
+ *                                  NAME@DYN runs only the dynamic subtests
+ *                                  DYN (a glob too) of the subtest NAME
+ *   test --dynamic-subtest DYN[,DYN] run only the matching dynamic subtests
  *   test --debug                   also print igt_debug() messages
  *
  * Output of a run:
  *   Starting subtest: NAME
  *   Subtest NAME: SUCCESS (0.012s)        (or FAIL, SKIP)
+ * and for a subtest with dynamic subtests (igt_subtest_with_dynamic):
+ *   Starting subtest: NAME
+ *   Starting dynamic subtest: DYN
+ *   Dynamic subtest DYN: SUCCESS (0.010s) (or FAIL, SKIP)
+ *   ...
+ *   Subtest NAME: SUCCESS (0.042s)        FAIL if a dynamic subtest failed,
+ *                                         SKIP if none ran
+ * --list-subtests lists NAME only, as IGT does.
+ *
+ * Timeouts: every subtest, dynamic subtest and fixture runs under an alarm
+ * of IGT_SUBTEST_TIMEOUT seconds (environment, default 300, 0 for none);
+ * igt_set_timeout() replaces it for the rest of the running one. On expiry
+ * it prints "Timed out: ..." and fails like an assertion: the run goes on
+ * with the next subtest.
  *
  * Exit status: 0 when every subtest that ran passed (skips allowed), 77
  * (IGT_EXIT_SKIP) when every one was skipped, 98 (IGT_EXIT_FAILURE) when any
@@ -79,11 +96,16 @@
 
 /* Internal state shared with the macros; do not touch from tests. */
 extern sigjmp_buf __igt_jmpbuf;
+extern sigjmp_buf __igt_dynamic_jmpbuf;
 
 void __igt_init(int argc, char **argv);
 bool __igt_run_subtest(const char *name);
 const char *__igt_subtest_name(const char *fmt, ...) __igt_printf(1, 2);
 __igt_noreturn void __igt_subtest_success(void);
+bool __igt_run_subtest_with_dynamic(const char *name);
+bool __igt_run_dynamic_subtest(const char *name);
+const char *__igt_dynamic_name(const char *fmt, ...) __igt_printf(1, 2);
+__igt_noreturn void __igt_dynamic_success(void);
 bool __igt_fixture_begin(void);
 void __igt_fixture_end(void);
 int __igt_group_enter(void);
@@ -127,6 +149,53 @@ __igt_noreturn void __igt_skip_check(const char *file, int line,
 
 /** igt_subtest_f - igt_subtest with a printf-formatted name */
 #define igt_subtest_f(...) igt_subtest(__igt_subtest_name(__VA_ARGS__))
+
+/**
+ * igt_subtest_with_dynamic - a subtest made of dynamic subtests
+ * @name: kebab-case name, as for igt_subtest().
+ *
+ * Its body generates igt_dynamic() subtests, typically one per heap or
+ * device found at run time. The subtest FAILs if one of them failed, SKIPs
+ * if none ran, and succeeds otherwise (dynamic subtests that skipped
+ * included). Only @name is listed by --list-subtests. Loop counters over
+ * the dynamic subtests must be static or volatile (setjmp rule).
+ */
+#define igt_subtest_with_dynamic(name) \
+	for (; __igt_run_subtest_with_dynamic(name) && \
+	       sigsetjmp(__igt_jmpbuf, 1) == 0; \
+	     __igt_subtest_success())
+
+/** igt_subtest_with_dynamic_f - igt_subtest_with_dynamic, printf-formatted */
+#define igt_subtest_with_dynamic_f(...) \
+	igt_subtest_with_dynamic(__igt_subtest_name(__VA_ARGS__))
+
+/**
+ * igt_dynamic - a dynamic subtest inside igt_subtest_with_dynamic()
+ * @name: [a-zA-Z0-9_-] only, unique inside its subtest.
+ *
+ * A failed assertion or unmet requirement ends this dynamic subtest only;
+ * the enclosing body goes on with the next statement.
+ */
+#define igt_dynamic(name) \
+	for (; __igt_run_dynamic_subtest(name) && \
+	       sigsetjmp(__igt_dynamic_jmpbuf, 1) == 0; \
+	     __igt_dynamic_success())
+
+/** igt_dynamic_f - igt_dynamic with a printf-formatted name */
+#define igt_dynamic_f(...) igt_dynamic(__igt_dynamic_name(__VA_ARGS__))
+
+/**
+ * igt_set_timeout - fail the running subtest (or dynamic subtest, or
+ * fixture) if it is still running @seconds from now; 0 disarms
+ * @op: what is timed, printed as "Timed out: @op" on expiry (may be NULL).
+ *
+ * Replaces the default timeout (IGT_SUBTEST_TIMEOUT, 300 s) until the
+ * subtest ends; the next one gets the default again.
+ */
+void igt_set_timeout(unsigned int seconds, const char *op);
+
+/** igt_reset_timeout - igt_set_timeout(0, NULL): no timeout for the rest */
+void igt_reset_timeout(void);
 
 /**
  * igt_fixture - setup or teardown code between subtests

@@ -9,8 +9,8 @@
 #include "igt.h"
 #include "igt_track.h"
 
-#define MAX_FDS		256
-#define MAX_MAPS	256
+#define MAX_FDS		512
+#define MAX_MAPS	512
 
 static int fds[MAX_FDS];
 static int n_fds;
@@ -28,16 +28,22 @@ int track_fd(int fd)
 	return fd;
 }
 
-void close_fd(int fd)
+bool untrack_fd(int fd)
 {
 	int i;
 
 	for (i = 0; i < n_fds; i++) {
 		if (fds[i] == fd) {
 			fds[i] = fds[--n_fds];
-			break;
+			return true;
 		}
 	}
+	return false;
+}
+
+void close_fd(int fd)
+{
+	untrack_fd(fd);
 	igt_assert_eq(close(fd), 0);
 }
 

@@ -9,10 +9,14 @@
 #ifndef IGT_TRACK_H
 #define IGT_TRACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /** track_fd - remember @fd (asserts it is >= 0, reporting errno); returns it */
 int track_fd(int fd);
+
+/** untrack_fd - forget @fd without closing it; returns whether it was tracked */
+bool untrack_fd(int fd);
 
 /** close_fd - close a tracked fd (asserts) and forget it */
 void close_fd(int fd);

@@ -2,13 +2,22 @@
 /*
  * ionode_test.c - helpers shared by the ionode IGT tests.
  */
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/dma-buf.h>
+
+#include "igt_track.h"
 #include "ionode_test.h"
 
 size_t ionode_page_size(void)
@@ -274,11 +283,173 @@ bool same_inode(int fd1, int fd2)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+static void (*fresh_hook)(int fd);
+
+void ionode_set_fresh_hook(void (*hook)(int fd))
+{
+	fresh_hook = hook;
+}
+
 void ionode_fresh_fd(int *fd)
 {
-	if (*fd >= 0)
+	if (*fd >= 0) {
+		untrack_fd(*fd);
 		close(*fd);
+		*fd = -1;
+	}
+	release_all();
 	*fd = igt_ionode_open();
+	if (fresh_hook)
+		fresh_hook(*fd);
+}
+
+struct ionode_mapped ionode_mapped_new(int fd, uint32_t heap_id, size_t size,
+				       uint64_t align, uint32_t flags)
+{
+	struct drm_ionode_create req = {
+		.size = size,
+		.align = align,
+		.heap_mask = 1ull << heap_id,
+		.flags = flags,
+	};
+	struct ionode_mapped b;
+
+	ionode_bo_create_ex(fd, &req);
+	igt_assert_eq(req.heap_id, heap_id);
+	b.handle = req.handle;
+	b.size = req.size;
+	b.dmabuf = track_fd(ionode_bo_export(fd, req.handle));
+	b.ptr = track_map(dmabuf_mmap(b.dmabuf, b.size, 0,
+				      PROT_READ | PROT_WRITE), b.size);
+	return b;
+}
+
+bool ionode_parse_size(const char *s, const char **end, uint64_t *out)
+{
+	char *e;
+	uint64_t v;
+
+	errno = 0;
+	v = strtoull(s, &e, 0);
+	if (e == s || errno)
+		return false;
+	switch (*e) {
+	case 'G': case 'g': v <<= 10; /* fall through */
+	case 'M': case 'm': v <<= 10; /* fall through */
+	case 'K': case 'k': v <<= 10; e++; break;
+	default: break;
+	}
+	*out = v;
+	*end = e;
+	return true;
+}
+
+bool ionode_carveout_range(unsigned int index, uint64_t *base, uint64_t *size)
+{
+	char buf[1024];
+	const char *p = buf, *end;
+	unsigned int i = 0;
+
+	if (ionode_param_read("carveout", buf, sizeof(buf)) || !buf[0] ||
+	    strcmp(buf, "(null)") == 0)
+		return false;
+	while (*p) {
+		uint64_t s, b;
+
+		if (!ionode_parse_size(p, &end, &s) || *end != '@')
+			return false;
+		if (!ionode_parse_size(end + 1, &end, &b))
+			return false;
+		if (i++ == index) {
+			*base = b;
+			*size = s;
+			return true;
+		}
+		if (*end != ',')
+			return false;
+		p = end + 1;
+	}
+	return false;
+}
+
+struct ionode_usage ionode_usage_now(int fd)
+{
+	struct ionode_heaps h;
+	struct ionode_usage u = { 0 };
+	uint32_t i;
+
+	ionode_get_heaps(fd, &h);
+	u.count = h.count;
+	for (i = 0; i < h.count; i++)
+		u.used[i] = h.info[i].used_bytes;
+	ionode_put_heaps(&h);
+	return u;
+}
+
+void ionode_assert_usage_back(int fd, const struct ionode_usage *before)
+{
+	struct ionode_heaps h;
+	uint32_t i;
+
+	ionode_get_heaps(fd, &h);
+	igt_assert_eq(h.count, before->count);
+	for (i = 0; i < h.count; i++)
+		igt_assert_f(h.info[i].used_bytes == before->used[i],
+			     "heap %s: used_bytes %llu after, %llu before\n",
+			     h.info[i].name,
+			     (unsigned long long)h.info[i].used_bytes,
+			     (unsigned long long)before->used[i]);
+	ionode_put_heaps(&h);
+}
+
+int ionode_debugfs_lines_of(const char *name, pid_t pid)
+{
+	char dir[512], path[600], line[512];
+	int n = 0;
+	FILE *f;
+
+	if (!ionode_find_debugfs(dir, sizeof(dir)))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *tok, *save = NULL;
+		int col = 0;
+
+		for (tok = strtok_r(line, " \t\n", &save); tok;
+		     tok = strtok_r(NULL, " \t\n", &save), col++)
+			if (col == 1) {
+				n += atoi(tok) == pid;
+				break;
+			}
+	}
+	fclose(f);
+	return n;
+}
+
+int igt_open_vgem(void)
+{
+	int v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
+
+	if (v < 0 && igt_modprobe("vgem"))
+		v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
+	return v;
+}
+
+uint64_t ionode_heap_used(int fd, const char *name)
+{
+	struct ionode_heaps now;
+	const struct drm_ionode_heap_info *h;
+	uint64_t used;
+
+	ionode_get_heaps(fd, &now);
+	h = ionode_heap(&now, name);
+	igt_assert_f(h, "heap %s disappeared\n", name);
+	used = h->used_bytes;
+	ionode_put_heaps(&now);
+	return used;
 }
 
 bool igt_modprobe(const char *name)
@@ -308,4 +479,175 @@ uint64_t ionode_total_used(int fd)
 		used += now.info[i].used_bytes;
 	ionode_put_heaps(&now);
 	return used;
+}
+
+int read_text(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (f < 0)
+		return -errno;
+	n = read(f, buf, len - 1);
+	if (n < 0) {
+		int err = errno;
+
+		close(f);
+		return -err;
+	}
+	buf[n] = '\0';
+	close(f);
+	return 0;
+}
+
+int ionode_param_read(const char *name, char *buf, size_t len)
+{
+	char path[256];
+	size_t l;
+	int ret;
+
+	snprintf(path, sizeof(path), IONODE_PARAM_DIR "/%s", name);
+	ret = read_text(path, buf, len);
+	if (ret)
+		return ret;
+	l = strlen(buf);
+	while (l && buf[l - 1] == '\n')
+		buf[--l] = '\0';
+	return 0;
+}
+
+int write_text(const char *path, const char *val)
+{
+	const char *data = *val ? val : "\n";
+	ssize_t n;
+	int f, err = 0;
+
+	f = open(path, O_WRONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	n = write(f, data, strlen(data));
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != strlen(data))
+		err = -EIO;
+	close(f);
+	return err;
+}
+
+int ionode_param_write(const char *name, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), IONODE_PARAM_DIR "/%s", name);
+	return write_text(path, val);
+}
+
+void ionode_param_set(const char *name, const char *val)
+{
+	int ret = ionode_param_write(name, val);
+
+	igt_assert_f(ret == 0, "writing \"%s\" to %s failed: %s\n", val, name,
+		     igt_errno_name(-ret));
+}
+
+void dmabuf_rewrite(int dmabuf, size_t size, uint32_t old_seed,
+		    uint32_t new_seed)
+{
+	void *p = dmabuf_mmap(dmabuf, size, 0, PROT_READ | PROT_WRITE);
+
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	check_pattern(p, size, old_seed, 0);
+	fill_pattern(p, size, new_seed, 0);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	munmap(p, size);
+}
+
+bool ionode_find_debugfs(char *dir, size_t len)
+{
+	DIR *d;
+	struct dirent *e;
+	bool found = false;
+
+	if (access(IONODE_DEBUGFS_DRI, F_OK) != 0 && geteuid() == 0)
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	d = opendir(IONODE_DEBUGFS_DRI);
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		char path[600], name[256];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), IONODE_DEBUGFS_DRI "/%s/name",
+			 e->d_name);
+		if (read_text(path, name, sizeof(name)) || !strstr(name, "ionode"))
+			continue;
+		snprintf(path, sizeof(path), IONODE_DEBUGFS_DRI "/%s/ionode_heaps",
+			 e->d_name);
+		if (access(path, R_OK) != 0)
+			continue;
+		snprintf(dir, len, IONODE_DEBUGFS_DRI "/%s", e->d_name);
+		found = true;
+	}
+	closedir(d);
+	return found;
+}
+
+void become_user(uid_t uid, gid_t gid, const gid_t *groups, size_t n)
+{
+	igt_assert_eq(setgroups(n, groups), 0);
+	igt_assert_eq(setgid(gid), 0);
+	igt_assert_eq(setuid(uid), 0);
+	igt_assert_neq(setuid(0), 0);	/* really dropped */
+	/* Changing uids made /proc/self root's; the id maps need it ours. */
+	igt_assert_eq(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+}
+
+/* A one-byte message with room for one fd; @ctrl is zeroed. */
+static void fd_msg(struct msghdr *msg, struct iovec *iov, char *byte,
+		   char *ctrl, size_t ctrl_len)
+{
+	*iov = (struct iovec){ .iov_base = byte, .iov_len = 1 };
+	memset(ctrl, 0, ctrl_len);
+	*msg = (struct msghdr){
+		.msg_iov = iov,
+		.msg_iovlen = 1,
+		.msg_control = ctrl,
+		.msg_controllen = ctrl_len,
+	};
+}
+
+void send_fd(int sock, int sendfd)
+{
+	char ctrl[CMSG_SPACE(sizeof(int))];
+	char byte = 'F';
+	struct iovec iov;
+	struct msghdr msg;
+	struct cmsghdr *c;
+
+	fd_msg(&msg, &iov, &byte, ctrl, sizeof(ctrl));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &sendfd, sizeof(int));
+	igt_assert_eq(sendmsg(sock, &msg, 0), 1);
+}
+
+int recv_fd(int sock)
+{
+	char ctrl[CMSG_SPACE(sizeof(int))];
+	char byte;
+	struct iovec iov;
+	struct msghdr msg;
+	struct cmsghdr *c;
+	int rfd;
+
+	fd_msg(&msg, &iov, &byte, ctrl, sizeof(ctrl));
+	igt_assert_eq(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC), 1);
+	c = CMSG_FIRSTHDR(&msg);
+	igt_assert(c && c->cmsg_level == SOL_SOCKET &&
+		   c->cmsg_type == SCM_RIGHTS);
+	memcpy(&rfd, CMSG_DATA(c), sizeof(int));
+	return rfd;
 }

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <xf86drm.h>
 
@@ -132,14 +133,26 @@ void __check_zero(const char *file, int line, const char *func,
 bool same_inode(int fd1, int fd2);
 
 /**
- * ionode_fresh_fd() - close *@fd if open and open ionode again into it
+ * ionode_fresh_fd() - before a subtest: undo what a failed one left behind
  * @fd: the test's DRM fd.
  *
- * Closing the previous fd releases whatever handles a failed subtest left
- * behind, so one failure does not cascade into the next subtests through
- * leaked buffers.
+ * Closes *@fd if open (closing it releases whatever handles a failed
+ * subtest left behind), releases every tracked fd and mapping
+ * (release_all(), igt_track.h), opens ionode again into *@fd and runs the
+ * hook set with ionode_set_fresh_hook() on it. One failure does not
+ * cascade into the next subtests through leaked buffers, parameters, etc.
  */
 void ionode_fresh_fd(int *fd);
+
+/**
+ * ionode_set_fresh_hook() - what else ionode_fresh_fd() restores
+ * @hook: called with the new fd (restore parameters, query heaps...).
+ */
+void ionode_set_fresh_hook(void (*hook)(int fd));
+
+/* Runs @stmt's body once, after ionode_fresh_fd(@fdp). */
+#define __ionode_fresh_once(fdp) \
+	for (int __once = (ionode_fresh_fd(fdp), 1); __once; __once = 0)
 
 /**
  * ionode_subtest() - igt_subtest() that starts on a fresh ionode fd
@@ -147,12 +160,76 @@ void ionode_fresh_fd(int *fd);
  * @name: subtest name.
  */
 #define ionode_subtest(fdp, name) \
-	igt_subtest(name) \
-		for (int __once = (ionode_fresh_fd(fdp), 1); __once; __once = 0)
+	igt_subtest(name) __ionode_fresh_once(fdp)
 /* ionode_subtest_f() - ionode_subtest() with a printf-style name */
 #define ionode_subtest_f(fdp, ...) \
-	igt_subtest_f(__VA_ARGS__) \
-		for (int __once = (ionode_fresh_fd(fdp), 1); __once; __once = 0)
+	igt_subtest_f(__VA_ARGS__) __ionode_fresh_once(fdp)
+/* ionode_subtest_with_dynamic() - igt_subtest_with_dynamic() on a fresh fd */
+#define ionode_subtest_with_dynamic(fdp, name) \
+	igt_subtest_with_dynamic(name) __ionode_fresh_once(fdp)
+/* ionode_dynamic_f() - igt_dynamic_f() that starts on a fresh ionode fd */
+#define ionode_dynamic_f(fdp, ...) \
+	igt_dynamic_f(__VA_ARGS__) __ionode_fresh_once(fdp)
+
+/**
+ * struct ionode_mapped - an ionode buffer exported and mapped through its
+ * dma-buf (ionode_mapped_new())
+ */
+struct ionode_mapped {
+	uint32_t handle;
+	int dmabuf;
+	uint8_t *ptr;
+	size_t size;
+};
+
+/**
+ * ionode_mapped_new - create @size bytes with @align and @flags on heap
+ * @heap_id of @fd (asserting that heap served it), export it and map the
+ * dma-buf read-write; the dma-buf and the mapping are tracked (igt_track.h)
+ */
+struct ionode_mapped ionode_mapped_new(int fd, uint32_t heap_id, size_t size,
+				       uint64_t align, uint32_t flags);
+
+/**
+ * ionode_parse_size - a size with an optional K/M/G suffix at @s, as the
+ * carveout= parameter writes it; *@end is set past it. Return: parsed?
+ */
+bool ionode_parse_size(const char *s, const char **end, uint64_t *out);
+
+/**
+ * ionode_carveout_range - base and size of range @index (carveout@index)
+ * of ionode's carveout= parameter. Return: false when it has none.
+ */
+bool ionode_carveout_range(unsigned int index, uint64_t *base, uint64_t *size);
+
+/** struct ionode_usage - every heap's used_bytes at one time */
+struct ionode_usage {
+	uint32_t count;
+	uint64_t used[IONODE_MAX_HEAPS];
+};
+
+/** ionode_usage_now - every heap's used_bytes now (asserts) */
+struct ionode_usage ionode_usage_now(int fd);
+
+/** ionode_assert_usage_back - every heap's used_bytes is back to @before */
+void ionode_assert_usage_back(int fd, const struct ionode_usage *before);
+
+/**
+ * ionode_debugfs_lines_of - lines of debugfs file @name (DRM's "clients":
+ * one per open file, "command tgid ..."; ionode's "ionode_clients": one
+ * per client and heap with buffers, "client pid ...") whose second column
+ * is @pid; -1 without debugfs
+ */
+int ionode_debugfs_lines_of(const char *name, pid_t pid);
+
+/**
+ * igt_open_vgem() - vgem's card node, loading vgem first when it is not
+ * loaded and we are root. Return: the fd (not tracked), or -1.
+ */
+int igt_open_vgem(void);
+
+/** ionode_heap_used - used_bytes of heap @name in a fresh query (asserts) */
+uint64_t ionode_heap_used(int fd, const char *name);
 
 /**
  * igt_modprobe() - load the kernel module @name unless it is loaded
@@ -163,5 +240,63 @@ void ionode_fresh_fd(int *fd);
  * Return: whether the module is loaded afterwards.
  */
 bool igt_modprobe(const char *name);
+
+/** IONODE_PARAM_DIR - ionode's module parameters in sysfs */
+#define IONODE_PARAM_DIR	"/sys/module/ionode/parameters"
+/** IONODE_DEBUGFS_DRI - DRM's debugfs directory */
+#define IONODE_DEBUGFS_DRI	"/sys/kernel/debug/dri"
+
+/** read_text - read a small text file into @buf (NUL-terminated); -errno */
+int read_text(const char *path, char *buf, size_t len);
+
+/**
+ * write_text - write @val to the file @path in one write() (an empty
+ * string is written as a lone newline). Return: 0 or -errno.
+ */
+int write_text(const char *path, const char *val);
+
+/**
+ * ionode_param_read - module parameter @name without its trailing newline
+ * Return: 0 or -errno.
+ */
+int ionode_param_read(const char *name, char *buf, size_t len);
+
+/**
+ * ionode_param_write - write @val to module parameter @name (an empty
+ * string is written as a lone newline)
+ * Return: 0 or -errno.
+ */
+int ionode_param_write(const char *name, const char *val);
+
+/** ionode_param_set - ionode_param_write() that asserts it worked */
+void ionode_param_set(const char *name, const char *val);
+
+/**
+ * dmabuf_rewrite - map @size bytes of @dmabuf, check they hold
+ * fill_pattern(@old_seed) and fill them with fill_pattern(@new_seed),
+ * inside a DMA_BUF_IOCTL_SYNC read-write bracket (asserts)
+ */
+void dmabuf_rewrite(int dmabuf, size_t size, uint32_t old_seed,
+		    uint32_t new_seed);
+
+/**
+ * ionode_find_debugfs - ionode's DRM debugfs directory (the one with
+ * ionode_heaps) into @dir; mounts debugfs first when root and it is not
+ * mounted. Return: whether it was found.
+ */
+bool ionode_find_debugfs(char *dir, size_t len);
+
+/**
+ * become_user - in a forked child: become @uid/@gid with the supplementary
+ * @groups only, for good (asserts), and stay dumpable so that the process
+ * may write its own /proc/self/{uid,gid}_map in a user namespace
+ */
+void become_user(uid_t uid, gid_t gid, const gid_t *groups, size_t n);
+
+/** send_fd - send @sendfd over the Unix socket @sock (SCM_RIGHTS, asserts) */
+void send_fd(int sock, int sendfd);
+
+/** recv_fd - receive an fd sent by send_fd() (asserts); close-on-exec */
+int recv_fd(int sock);
 
 #endif /* IONODE_TEST_H */

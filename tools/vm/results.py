@@ -302,26 +302,34 @@ STARTING_RE = re.compile(r"^Starting subtest: (.*)$")
 
 
 def subtests(lines):
-    """The IGT results in a binary's output: [(NAME, RESULT)], from its
-    "Subtest NAME: RESULT" and "Dynamic subtest NAME: RESULT" lines (a
-    dynamic subtest is named PARENT/NAME and counts like a subtest)."""
+    """The IGT results in a binary's output, [(NAME, RESULT)], counted as
+    IGT counts them: each "Dynamic subtest DYN: RESULT" is a result (named
+    PARENT@DYN), and so is each "Subtest NAME: RESULT" of a subtest that had
+    no dynamic results, or that failed on its own (none of its dynamic
+    subtests failed)."""
     out = []
     parent = None
+    dyn = dfail = 0
     for line in lines:
         m = STARTING_RE.match(line)
         if m:
             parent = m.group(1)
+            dyn = dfail = 0
             continue
         m = SUBTEST_RE.match(line)
         if not m:
             continue
-        name = m.group(2)
+        name, result = m.group(2), m.group(3)
+        bad = result not in ("SUCCESS", "SKIP")
         if m.group(1) == "Dynamic subtest":
-            if parent:
-                name = parent + "/" + name
-        else:
-            parent = None
-        out.append((name, m.group(3)))
+            out.append(((parent + "@" if parent else "") + name, result))
+            dyn += 1
+            dfail += bad
+            continue
+        if not dyn or (bad and not dfail):
+            out.append((name, result))
+        parent = None
+        dyn = dfail = 0
     return out
 
 
@@ -689,6 +697,10 @@ Starting dynamic subtest: carveout0
 Dynamic subtest carveout0: FAIL (0.000s)
 Subtest heaps: FAIL (0.002s)
 Subtest cma: SKIP (0.000s)
+Starting subtest: own
+Starting dynamic subtest: system
+Dynamic subtest system: SUCCESS (0.000s)
+Subtest own: FAIL (0.001s)
 """
 
 SELF_TEST_KTAP = """\
@@ -722,10 +734,10 @@ def self_test():
     check("taint W", taint_problems("%d" % (1 << 9 | 4096)),
           "kernel tainted (4608): W(warning)")
     res = subtests(SELF_TEST_OUTPUT.split("\n"))
-    check("subtests", res, [("create", "SUCCESS"), ("heaps/system", "SUCCESS"),
-                            ("heaps/carveout0", "FAIL"), ("heaps", "FAIL"),
-                            ("cma", "SKIP")])
-    check("counts", count(res), (2, 2, 1))
+    check("subtests", res, [("create", "SUCCESS"), ("heaps@system", "SUCCESS"),
+                            ("heaps@carveout0", "FAIL"), ("cma", "SKIP"),
+                            ("own@system", "SUCCESS"), ("own", "FAIL")])
+    check("counts", count(res), (3, 2, 1))
     check("kunit", kunit_results(SELF_TEST_KTAP.split("\n")),
           [("ok", "ionode_heap.first", None),
            ("not ok", "ionode_heap.second", None),
