@@ -85,6 +85,27 @@ struct ionode_backing {
 	struct list_head node;
 };
 
+/**
+ * ionode_backing_init - fill in the generic part of a backing
+ * @b: the backing, embedded in its implementation's struct
+ * @ops: the implementation's ops
+ * @size: bytes, page aligned
+ * @flags: IONODE_BO_* flags of the allocation
+ * @contiguous: the memory is physically contiguous
+ */
+static inline void ionode_backing_init(struct ionode_backing *b,
+				       const struct ionode_backing_ops *ops,
+				       size_t size, u32 flags, bool contiguous)
+{
+	b->ops = ops;
+	b->heap = NULL;
+	b->size = size;
+	b->flags = flags;
+	b->contiguous = contiguous;
+	b->priv = NULL;
+	INIT_LIST_HEAD(&b->node);
+}
+
 /* ionode_backing_pages.c: memory with struct pages */
 struct ionode_backing *ionode_backing_pages_create(struct page **pages,
 						   size_t size, u32 flags,

@@ -163,11 +163,8 @@ struct ionode_backing *ionode_backing_pages_create(struct page **pages,
 
 	if (!pb)
 		return NULL;
-	pb->base.ops = &pages_backing_ops;
-	pb->base.size = size;
-	pb->base.flags = flags;
-	pb->base.contiguous = contiguous;
-	INIT_LIST_HEAD(&pb->base.node);
+	ionode_backing_init(&pb->base, &pages_backing_ops, size, flags,
+			    contiguous);
 	pb->pages = pages;
 	pb->npages = size >> PAGE_SHIFT;
 	return &pb->base;

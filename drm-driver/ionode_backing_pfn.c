@@ -153,11 +153,7 @@ struct ionode_backing *ionode_backing_pfn_create(phys_addr_t paddr,
 
 	if (!fb)
 		return NULL;
-	fb->base.ops = &pfn_backing_ops;
-	fb->base.size = size;
-	fb->base.flags = flags;
-	fb->base.contiguous = true;
-	INIT_LIST_HEAD(&fb->base.node);
+	ionode_backing_init(&fb->base, &pfn_backing_ops, size, flags, true);
 	fb->paddr = paddr;
 	fb->kaddr = kaddr;
 	return &fb->base;

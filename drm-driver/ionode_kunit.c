@@ -111,10 +111,7 @@ static struct ionode_backing *fake_allocate(struct ionode_heap *heap,
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return ERR_PTR(-ENOMEM);
-	b->ops = &fake_backing_ops;
-	b->size = size;
-	b->flags = flags;
-	INIT_LIST_HEAD(&b->node);
+	ionode_backing_init(b, &fake_backing_ops, size, flags, false);
 	return b;
 }
 
