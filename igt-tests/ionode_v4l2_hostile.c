@@ -30,7 +30,6 @@
  * privileges in a child) and restore every parameter they change.
  */
 #include <fcntl.h>
-#include <glob.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +45,7 @@
 #include <linux/videodev2.h>
 
 #include "igt_track.h"
-#include "igt_v4l2.h"
-#include "ionode_test.h"
+#include "ionode_v4l2_test.h"
 
 #define RW		(PROT_READ | PROT_WRITE)
 #define KiB		1024ull
@@ -59,8 +57,6 @@
 #define DMABUF		V4L2_MEMORY_DMABUF
 #define MMAP		V4L2_MEMORY_MMAP
 
-#define DEV_PLAIN	"ionode-m2m"
-#define DEV_CONTIG	"ionode-m2m-contig"
 
 /* The device's largest frame and the glue's bounds (ionode_m2m_dev.c). */
 #define BIG_W		1920
@@ -70,7 +66,6 @@
 #define QUEUE_LIMIT	(64 * MiB)
 #define CAP_OFFSET	(1 * GiB)
 
-#define PARAM_DIR	"/sys/module/ionode/parameters"
 #define UNPRIV_ID	1000
 #define VIDEO_GID	44	/* Debian's "video" group */
 
@@ -81,49 +76,18 @@ static bool params_saved;
 
 /* ---- module parameters ----------------------------------------------------- */
 
-static bool param_get(const char *name, char *val, size_t len)
-{
-	char path[128];
-	FILE *f;
-	bool ok;
-
-	snprintf(path, sizeof(path), PARAM_DIR "/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	ok = fgets(val, len, f) != NULL;
-	fclose(f);
-	if (ok)
-		val[strcspn(val, "\n")] = 0;
-	return ok;
-}
-
-static void param_put(const char *name, const char *val)
-{
-	char path[128];
-	const char *data = *val ? val : "\n";
-	int f;
-
-	snprintf(path, sizeof(path), PARAM_DIR "/%s", name);
-	f = open(path, O_WRONLY | O_CLOEXEC);
-	igt_assert_f(f >= 0, "cannot open %s: %s\n", path, igt_errno_name(errno));
-	igt_assert_f(write(f, data, strlen(data)) == (ssize_t)strlen(data),
-		     "writing \"%s\" to %s: %s\n", val, path, igt_errno_name(errno));
-	close(f);
-}
-
 static void restore_params(void)
 {
 	if (!params_saved)
 		return;
-	param_put("client_limit", saved_limit);
-	param_put("restricted_heaps", saved_restricted);
+	ionode_param_set("client_limit", saved_limit);
+	ionode_param_set("restricted_heaps", saved_restricted);
 }
 
 static void require_root_policy(void)
 {
 	igt_require_f(geteuid() == 0 && params_saved &&
-		      access(PARAM_DIR "/client_limit", W_OK) == 0,
+		      access(IONODE_PARAM_DIR "/client_limit", W_OK) == 0,
 		      "needs root and ionode's policy parameters\n");
 }
 
@@ -203,12 +167,6 @@ static int create_bufs(int fd, uint32_t type, uint32_t memory, uint32_t count,
 	return igt_ioctl(fd, VIDIOC_CREATE_BUFS, cb) ? errno : 0;
 }
 
-static uint32_t fmt_size(int fd, uint32_t type, uint32_t w, uint32_t h,
-			 uint32_t fourcc)
-{
-	return set_fmt(fd, type, w, h, fourcc);
-}
-
 /* ---- frames ---------------------------------------------------------------- */
 
 /*
@@ -261,9 +219,9 @@ static struct small_big small_big_open(void)
 {
 	struct small_big s;
 
-	s.fd = open_video("ionode_v4l2", DEV_PLAIN, V4L2_CAP_VIDEO_M2M);
-	s.out_size = fmt_size(s.fd, OUT, 16, 16, V4L2_PIX_FMT_GREY);
-	s.cap_size = fmt_size(s.fd, CAP, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
+	s.fd = open_video(M2M_DRIVER, DEV_PLAIN, V4L2_CAP_VIDEO_M2M);
+	s.out_size = set_fmt(s.fd, OUT, 16, 16, V4L2_PIX_FMT_GREY);
+	s.cap_size = set_fmt(s.fd, CAP, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
 	igt_assert_eq(s.out_size, 256);
 	s.cap_dmabuf = sys_dmabuf(s.cap_size, &s.cap);
 	reqbufs(s.fd, OUT, DMABUF, 2);
@@ -384,9 +342,9 @@ static void test_bad_lengths(void)
  */
 static void test_mmap_payload(void)
 {
-	int fd = open_video("ionode_v4l2", DEV_PLAIN, V4L2_CAP_VIDEO_M2M);
-	uint32_t out_size = fmt_size(fd, OUT, 16, 16, V4L2_PIX_FMT_GREY);
-	uint32_t cap_size = fmt_size(fd, CAP, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
+	int fd = open_video(M2M_DRIVER, DEV_PLAIN, V4L2_CAP_VIDEO_M2M);
+	uint32_t out_size = set_fmt(fd, OUT, 16, 16, V4L2_PIX_FMT_GREY);
+	uint32_t cap_size = set_fmt(fd, CAP, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
 	struct v4l2_buffer b = v4l2_buf(OUT, MMAP, 0);
 	uint8_t *in, *cap;
 	size_t in_len, cap_len;
@@ -451,8 +409,8 @@ static void test_create_bufs_bounds(uint32_t type)
 		UINT32_MAX, 0x80000000u, 256 * MiB, MAX_PLANE + 4096,
 	};
 	uint64_t before = ionode_total_used(ion), used;
-	int fd = open_video("ionode_v4l2", DEV_PLAIN, V4L2_CAP_VIDEO_M2M);
-	uint32_t frame = fmt_size(fd, type, 320, 240, V4L2_PIX_FMT_RGB24);
+	int fd = open_video(M2M_DRIVER, DEV_PLAIN, V4L2_CAP_VIDEO_M2M);
+	uint32_t frame = set_fmt(fd, type, 320, 240, V4L2_PIX_FMT_RGB24);
 	struct v4l2_create_buffers cb;
 	unsigned int i, total = 0;
 	int err;
@@ -493,7 +451,7 @@ static void test_create_bufs_bounds(uint32_t type)
 	reqbufs(fd, type, MMAP, 0);
 	igt_assert_eq_u64(ionode_total_used(ion), before);
 	/* REQBUFS of as many as vb2 allows: within the limit too. */
-	fmt_size(fd, type, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
+	set_fmt(fd, type, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
 	{
 		struct v4l2_requestbuffers rb = {
 			.count = 32, .type = type, .memory = MMAP,
@@ -518,14 +476,14 @@ static void test_mmap_offsets(void)
 {
 	const uint32_t huge[] = { 256 * MiB, MAX_PLANE };
 	uint64_t before = ionode_total_used(ion);
-	int fd = open_video("ionode_v4l2", DEV_PLAIN, V4L2_CAP_VIDEO_M2M);
-	uint32_t size = fmt_size(fd, OUT, 320, 240, V4L2_PIX_FMT_RGB24);
+	int fd = open_video(M2M_DRIVER, DEV_PLAIN, V4L2_CAP_VIDEO_M2M);
+	uint32_t size = set_fmt(fd, OUT, 320, 240, V4L2_PIX_FMT_RGB24);
 	struct v4l2_create_buffers cb;
 	uint8_t *outp[32], *cap;
 	uint32_t n = 0, i, h, prev_end = 0;
 	size_t len;
 
-	igt_assert_eq(fmt_size(fd, CAP, 320, 240, V4L2_PIX_FMT_RGB24), size);
+	igt_assert_eq(set_fmt(fd, CAP, 320, 240, V4L2_PIX_FMT_RGB24), size);
 	for (h = 0; h < 2; h++) {
 		uint64_t asked = 0;
 
@@ -591,7 +549,7 @@ static int open_video_unprivileged(const char *card)
 	struct stat st;
 	gid_t g;
 
-	igt_assert(find_video("ionode_v4l2", card, V4L2_CAP_VIDEO_M2M, path,
+	igt_assert(find_video(M2M_DRIVER, card, V4L2_CAP_VIDEO_M2M, path,
 			      sizeof(path)));
 	igt_assert_eq(stat(path, &st), 0);
 	g = st.st_gid;
@@ -600,7 +558,7 @@ static int open_video_unprivileged(const char *card)
 	igt_assert_eq(setgid(UNPRIV_ID), 0);
 	igt_assert_eq(setuid(UNPRIV_ID), 0);
 	igt_assert_neq(setuid(0), 0);
-	return open_video("ionode_v4l2", card, V4L2_CAP_VIDEO_M2M);
+	return open_video(M2M_DRIVER, card, V4L2_CAP_VIDEO_M2M);
 }
 
 /* Let the video node's group read and write it (root, before forking). */
@@ -608,7 +566,7 @@ static void video_node_group_rw(const char *card)
 {
 	char path[64];
 
-	igt_assert(find_video("ionode_v4l2", card, V4L2_CAP_VIDEO_M2M, path,
+	igt_assert(find_video(M2M_DRIVER, card, V4L2_CAP_VIDEO_M2M, path,
 			      sizeof(path)));
 	igt_assert_eq(chown(path, (uid_t)-1, VIDEO_GID), 0);
 	igt_assert_eq(chmod(path, 0660), 0);
@@ -625,7 +583,7 @@ static void test_client_limit(void)
 	uint64_t before = ionode_total_used(ion);
 
 	require_root_policy();
-	param_put("client_limit", "16M");
+	ionode_param_set("client_limit", "16M");
 	video_node_group_rw(DEV_PLAIN);
 	igt_fork(child, 1) {
 		int fd = open_video_unprivileged(DEV_PLAIN);
@@ -634,8 +592,8 @@ static void test_client_limit(void)
 		};
 		struct v4l2_create_buffers cb;
 
-		fmt_size(fd, OUT, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
-		fmt_size(fd, CAP, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
+		set_fmt(fd, OUT, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
+		set_fmt(fd, CAP, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
 		/* 2 x 6 MiB fit, a third does not. */
 		do_ioctl(fd, VIDIOC_REQBUFS, &rb);
 		igt_assert_eq(rb.count, 2);
@@ -683,7 +641,7 @@ static void test_restricted_heaps(void)
 	}
 	igt_require_f(*list, "no carveout\n");
 	igt_require(!sc || sc->max_alloc < BIG_FRAME);
-	param_put("restricted_heaps", list);
+	ionode_param_set("restricted_heaps", list);
 	video_node_group_rw(DEV_CONTIG);
 
 	igt_fork(child, 1) {
@@ -693,7 +651,7 @@ static void test_restricted_heaps(void)
 		};
 		int err;
 
-		fmt_size(vfd, OUT, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
+		set_fmt(vfd, OUT, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
 		err = igt_ioctl(vfd, VIDIOC_REQBUFS, &rb) ? errno : 0;
 		igt_info("unprivileged REQBUFS on %s: %s\n", DEV_CONTIG,
 			 err ? igt_errno_name(err) : "served");
@@ -705,8 +663,8 @@ static void test_restricted_heaps(void)
 	igt_assert_eq_u64(carveouts_used(), 0);
 
 	/* Root is served (from a carveout unless cma could). */
-	fd = open_video("ionode_v4l2", DEV_CONTIG, V4L2_CAP_VIDEO_M2M);
-	fmt_size(fd, OUT, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
+	fd = open_video(M2M_DRIVER, DEV_CONTIG, V4L2_CAP_VIDEO_M2M);
+	set_fmt(fd, OUT, BIG_W, BIG_H, V4L2_PIX_FMT_RGB24);
 	reqbufs(fd, OUT, MMAP, 1);
 	if (!other_fit)
 		igt_assert_lte_u64(BIG_FRAME, carveouts_used());
@@ -717,91 +675,12 @@ static void test_restricted_heaps(void)
 
 /* ---- accounting ------------------------------------------------------------- */
 
-/**
- * struct usage - bytes and buffers a pid's clients hold, from debugfs
- * @bytes: over every heap (not "(imported)").
- * @buffers: see @bytes.
- * @kernel_bytes: the "kernel" client's bytes.
- */
-struct usage {
-	uint64_t bytes, buffers, kernel_bytes;
-};
-
-/* ionode's debugfs "clients" file (mounting debugfs if need be). */
-static bool clients_path(char *path, size_t len)
+/* Usage of @pid's clients over every heap; skips without debugfs. */
+static struct ionode_client_usage client_usage(pid_t pid)
 {
-	glob_t g;
-	bool found;
+	struct ionode_client_usage u;
 
-	if (access("/sys/kernel/debug/dri", F_OK) && geteuid() == 0)
-		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	found = glob("/sys/kernel/debug/dri/*/ionode_clients", 0, NULL, &g) == 0;
-	if (found)
-		snprintf(path, len, "%s", g.gl_pathv[0]);
-	globfree(&g);
-	return found;
-}
-
-/* Column @name's index in the header line @cols (of @n), or -1. */
-static int col(char **cols, int n, const char *name)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(cols[i], name))
-			return i;
-	return -1;
-}
-
-static int split(char *line, char **cols, int max)
-{
-	int n = 0;
-	char *save, *t;
-
-	for (t = strtok_r(line, " \t\n", &save); t && n < max;
-	     t = strtok_r(NULL, " \t\n", &save))
-		cols[n++] = t;
-	return n;
-}
-
-/*
- * Usage of the clients of @pid in ionode's debugfs "clients" file, read
- * by the header's column names (pid, state, heap, bytes, buffers).
- */
-static struct usage client_usage(int pid)
-{
-	char path[96], line[512], *cols[32];
-	int n, cpid = -1, cstate = -1, cheap = -1, cbytes = -1, cbufs = -1;
-	struct usage u = { 0 };
-	FILE *f;
-
-	igt_require_f(clients_path(path, sizeof(path)), "no ionode debugfs\n");
-	f = fopen(path, "r");
-	igt_assert(f);
-	while (fgets(line, sizeof(line), f)) {
-		n = split(line, cols, 32);
-		if (cpid < 0) {
-			cpid = col(cols, n, "pid");
-			cstate = col(cols, n, "state");
-			cheap = col(cols, n, "heap");
-			cbytes = col(cols, n, "bytes");
-			cbufs = col(cols, n, "buffers");
-			igt_assert_f(cpid >= 0 && cstate >= 0 && cheap >= 0 &&
-				     cbytes >= 0 && cbufs >= 0,
-				     "unexpected header in %s\n", path);
-			continue;
-		}
-		if (n <= cpid || n <= cstate || n <= cheap || n <= cbytes ||
-		    n <= cbufs || !strcmp(cols[cheap], "(imported)"))
-			continue;
-		if (!strcmp(cols[cstate], "kernel"))
-			u.kernel_bytes += strtoull(cols[cbytes], NULL, 0);
-		else if (atoi(cols[cpid]) == pid) {
-			u.bytes += strtoull(cols[cbytes], NULL, 0);
-			u.buffers += strtoull(cols[cbufs], NULL, 0);
-		}
-	}
-	fclose(f);
+	igt_require_f(ionode_client_usage(pid, NULL, &u), "no ionode debugfs\n");
 	return u;
 }
 
@@ -813,13 +692,13 @@ static struct usage client_usage(int pid)
 static void test_accounting(void)
 {
 	uint64_t before = ionode_total_used(ion);
-	struct usage u0 = client_usage(getpid()), u;
-	int fd = open_video("ionode_v4l2", DEV_PLAIN, V4L2_CAP_VIDEO_M2M);
-	uint32_t size = fmt_size(fd, OUT, 320, 240, V4L2_PIX_FMT_RGB24);
+	struct ionode_client_usage u0 = client_usage(getpid()), u;
+	int fd = open_video(M2M_DRIVER, DEV_PLAIN, V4L2_CAP_VIDEO_M2M);
+	uint32_t size = set_fmt(fd, OUT, 320, 240, V4L2_PIX_FMT_RGB24);
 	uint64_t one = ionode_round_page(size);
 	int dmabuf;
 
-	fmt_size(fd, CAP, 320, 240, V4L2_PIX_FMT_RGB24);
+	set_fmt(fd, CAP, 320, 240, V4L2_PIX_FMT_RGB24);
 	reqbufs(fd, OUT, MMAP, 2);
 	reqbufs(fd, CAP, MMAP, 3);
 	u = client_usage(getpid());
@@ -850,14 +729,14 @@ igt_main
 	igt_fixture {
 		ionode_fresh_fd(&ion);
 		ionode_get_heaps(ion, &heaps);
-		igt_require_f(find_video("ionode_v4l2", DEV_PLAIN,
+		igt_require_f(find_video(M2M_DRIVER, DEV_PLAIN,
 					 V4L2_CAP_VIDEO_M2M,
 					 (char [64]){ 0 }, 64),
 			      "ionode_v4l2.ko is not loaded\n");
-		params_saved = param_get("client_limit", saved_limit,
-					 sizeof(saved_limit)) &&
-			       param_get("restricted_heaps", saved_restricted,
-					 sizeof(saved_restricted));
+		params_saved = !ionode_param_read("client_limit", saved_limit,
+						  sizeof(saved_limit)) &&
+			       !ionode_param_read("restricted_heaps", saved_restricted,
+						  sizeof(saved_restricted));
 	}
 
 	igt_subtest("requeue-smaller-dmabuf") {

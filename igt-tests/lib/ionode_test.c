@@ -429,6 +429,70 @@ int ionode_debugfs_lines_of(const char *name, pid_t pid)
 	return n;
 }
 
+/* Column @name's index in the header line @cols (of @n), or -1. */
+static int col_index(char **cols, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(cols[i], name))
+			return i;
+	return -1;
+}
+
+static int split_cols(char *line, char **cols, int max)
+{
+	int n = 0;
+	char *save, *t;
+
+	for (t = strtok_r(line, " \t\n", &save); t && n < max;
+	     t = strtok_r(NULL, " \t\n", &save))
+		cols[n++] = t;
+	return n;
+}
+
+bool ionode_client_usage(pid_t pid, const char *heap,
+			 struct ionode_client_usage *u)
+{
+	char dir[512], path[600], line[512], *cols[32];
+	int n, cpid = -1, cstate = -1, cheap = -1, cbytes = -1, cbufs = -1;
+	FILE *f;
+
+	memset(u, 0, sizeof(*u));
+	if (!ionode_find_debugfs(dir, sizeof(dir)))
+		return false;
+	snprintf(path, sizeof(path), "%s/ionode_clients", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		n = split_cols(line, cols, 32);
+		if (cpid < 0) {
+			cpid = col_index(cols, n, "pid");
+			cstate = col_index(cols, n, "state");
+			cheap = col_index(cols, n, "heap");
+			cbytes = col_index(cols, n, "bytes");
+			cbufs = col_index(cols, n, "buffers");
+			igt_assert_f(cpid >= 0 && cstate >= 0 && cheap >= 0 &&
+				     cbytes >= 0 && cbufs >= 0,
+				     "unexpected header in %s\n", path);
+			continue;
+		}
+		if (n <= cpid || n <= cstate || n <= cheap || n <= cbytes ||
+		    n <= cbufs || !strcmp(cols[cheap], "(imported)") ||
+		    (heap && strcmp(cols[cheap], heap)))
+			continue;
+		if (!strcmp(cols[cstate], "kernel"))
+			u->kernel_bytes += strtoull(cols[cbytes], NULL, 0);
+		else if (atoi(cols[cpid]) == pid) {
+			u->bytes += strtoull(cols[cbytes], NULL, 0);
+			u->buffers += strtoull(cols[cbufs], NULL, 0);
+		}
+	}
+	fclose(f);
+	return true;
+}
+
 int igt_open_vgem(void)
 {
 	int v = ionode_open_driver("vgem", DRM_NODE_PRIMARY);

@@ -223,6 +223,24 @@ void ionode_assert_usage_back(int fd, const struct ionode_usage *before);
 int ionode_debugfs_lines_of(const char *name, pid_t pid);
 
 /**
+ * struct ionode_client_usage - what a pid's clients hold, from debugfs
+ * @bytes: bytes of the pid's clients (not "kernel", not "(imported)").
+ * @buffers: buffers of the same.
+ * @kernel_bytes: bytes of the "kernel" clients (of any pid).
+ */
+struct ionode_client_usage {
+	uint64_t bytes, buffers, kernel_bytes;
+};
+
+/**
+ * ionode_client_usage - usage of @pid's clients in heap @heap (NULL: every
+ * heap), read from debugfs "ionode_clients" by its header's column names
+ * (pid, state, heap, bytes, buffers). Return: false without debugfs.
+ */
+bool ionode_client_usage(pid_t pid, const char *heap,
+			 struct ionode_client_usage *u);
+
+/**
  * igt_open_vgem() - vgem's card node, loading vgem first when it is not
  * loaded and we are root. Return: the fd (not tracked), or -1.
  */
