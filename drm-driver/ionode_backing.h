@@ -15,7 +15,10 @@
 
 #include <linux/dma-direction.h>
 #include <linux/list.h>
+#include <linux/pgtable.h>
 #include <linux/types.h>
+
+#include "ionode_drm.h"
 
 struct device;
 struct ionode_heap;
@@ -84,6 +87,18 @@ struct ionode_backing {
 	void *priv;
 	struct list_head node;
 };
+
+/**
+ * ionode_caching_pgprot - the page protection of a mapping of a buffer
+ * @flags: the buffer's IONODE_BO_* flags
+ * @prot: the protection without caching attributes
+ *
+ * Return: @prot for IONODE_BO_CACHED buffers, else write-combined.
+ */
+static inline pgprot_t ionode_caching_pgprot(u32 flags, pgprot_t prot)
+{
+	return (flags & IONODE_BO_CACHED) ? prot : pgprot_writecombine(prot);
+}
 
 /**
  * ionode_backing_init - fill in the generic part of a backing

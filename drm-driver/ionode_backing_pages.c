@@ -42,10 +42,9 @@ static unsigned long pages_pfn(struct ionode_backing *b, pgoff_t pgoff)
 static void *pages_vmap(struct ionode_backing *b)
 {
 	struct pages_backing *pb = to_pages(b);
-	pgprot_t prot = (b->flags & IONODE_BO_CACHED) ? PAGE_KERNEL :
-			pgprot_writecombine(PAGE_KERNEL);
 
-	return vmap(pb->pages, pb->npages, VM_MAP, prot);
+	return vmap(pb->pages, pb->npages, VM_MAP,
+		    ionode_caching_pgprot(b->flags, PAGE_KERNEL));
 }
 
 static void pages_vunmap(struct ionode_backing *b, void *vaddr)

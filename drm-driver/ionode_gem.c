@@ -15,11 +15,6 @@
 #include "ionode_backing.h"
 #include "ionode_drv.h"
 
-static pgprot_t ionode_bo_pgprot(const struct ionode_bo *bo, pgprot_t prot)
-{
-	return (bo->flags & IONODE_BO_CACHED) ? prot : pgprot_writecombine(prot);
-}
-
 /**
  * ionode_bo_heap_id - the id of the heap a buffer's memory came from
  * @bo: the buffer
@@ -84,6 +79,7 @@ static int ionode_gem_mmap(struct drm_gem_object *obj,
 			   struct vm_area_struct *vma)
 {
 	struct ionode_bo *bo = to_ionode_bo(obj);
+	pgprot_t prot;
 	int ret;
 
 	if (obj->import_attach) {
@@ -110,7 +106,8 @@ static int ionode_gem_mmap(struct drm_gem_object *obj,
 	 * PAT's untrack_pfn().
 	 */
 	vma->vm_flags |= VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
-	vma->vm_page_prot = ionode_bo_pgprot(bo, vm_get_page_prot(vma->vm_flags));
+	prot = vm_get_page_prot(vma->vm_flags);
+	vma->vm_page_prot = ionode_caching_pgprot(bo->flags, prot);
 	return 0;	/* ionode_gem_fault() fills it in */
 }
 
@@ -203,7 +200,7 @@ static struct ionode_bo *ionode_bo_alloc(struct drm_device *dev, size_t size)
 	bo->base.funcs = &ionode_gem_funcs;
 	mutex_init(&bo->lock);
 	INIT_LIST_HEAD(&bo->attachments);
-	/* Dropped by ionode_bo_finish(), whatever path frees the object. */
+	/* Dropped by ionode_gem_free(), whatever path frees the object. */
 	drm_dev_get(dev);
 	drm_gem_private_object_init(dev, &bo->base, size);
 
@@ -256,7 +253,8 @@ int ionode_bo_check_args(u64 size, u64 *align, u32 flags)
  * Return: the new object with one reference, or an ERR_PTR: -EINVAL for
  * bad flags, a bad alignment or a mask no heap of which can serve; -EPERM
  * when only restricted heaps could; -E2BIG when @size is too large for all
- * of them; -EDQUOT when a limit is hit; -ENOMEM when they are exhausted.
+ * of them; -EDQUOT when a limit is hit; -ENOMEM when they are exhausted;
+ * -ENODEV when the device is unbound.
  */
 struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
 				   struct ionode_client *client, u64 size,
@@ -265,7 +263,7 @@ struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
 	struct ionode_backing *backing;
 	struct ionode_bo *bo;
 	u64 candidates;
-	int ret;
+	int ret, idx;
 
 	ret = ionode_bo_check_args(size, &align, flags);
 	if (ret)
@@ -278,9 +276,13 @@ struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
 	/* max_alloc is page aligned: a candidate's size does not overflow. */
 	size = PAGE_ALIGN(size);
 
+	/* No new memory for a device that is going away (unbind). */
+	if (!drm_dev_enter(&idev->drm, &idx))
+		return ERR_PTR(-ENODEV);
+
 	ret = ionode_client_reserve(client, size);
 	if (ret)
-		return ERR_PTR(ret);
+		goto err_exit;
 
 	backing = ionode_heap_alloc(idev, candidates, size, align, flags);
 	if (IS_ERR(backing)) {
@@ -297,12 +299,15 @@ struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
 	bo->backing = backing;
 	bo->contiguous = backing->contiguous;
 	ionode_client_attach_bo(client, bo);
+	drm_dev_exit(idx);
 	return bo;
 
 err_free:
 	ionode_heap_free(backing);
 err_unreserve:
 	ionode_client_unreserve(client, size);
+err_exit:
+	drm_dev_exit(idx);
 	return ERR_PTR(ret);
 }
 

@@ -8,7 +8,6 @@
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
 
-#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_vma_manager.h>
@@ -61,18 +60,14 @@ int ionode_ioctl_create(struct drm_device *dev, void *data,
 	struct drm_ionode_create *args = data;
 	struct ionode_bo *bo;
 	u32 handle, heap_id;
-	int ret, idx;
 	u64 size;
+	int ret;
 
 	if (args->pad)
 		return -EINVAL;
 
-	/* No new memory for a device that is going away (unbind). */
-	if (!drm_dev_enter(dev, &idx))
-		return -ENODEV;
 	bo = ionode_bo_create(to_ionode_dev(dev), file->driver_priv, args->size,
 			      args->align, args->heap_mask, args->flags);
-	drm_dev_exit(idx);
 	if (IS_ERR(bo))
 		return PTR_ERR(bo);
 

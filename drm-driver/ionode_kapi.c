@@ -14,8 +14,6 @@
 #include <linux/fcntl.h>
 #include <linux/mutex.h>
 
-#include <drm/drm_drv.h>
-
 #include "ionode.h"
 #include "ionode_drv.h"
 
@@ -63,23 +61,16 @@ static struct dma_buf *ionode_kapi_alloc(struct ionode_client *client,
 					 size_t size, u64 align, u64 heap_mask,
 					 u32 flags)
 {
-	struct ionode_device *idev = client->idev;
 	struct dma_buf *dma_buf;
 	struct ionode_bo *bo;
-	int idx;
 
-	if (!drm_dev_enter(&idev->drm, &idx))
-		return ERR_PTR(-ENODEV);
-	bo = ionode_bo_create(idev, client, size, align, heap_mask, flags);
-	if (IS_ERR(bo)) {
-		dma_buf = ERR_CAST(bo);
-		goto out;
-	}
+	bo = ionode_bo_create(client->idev, client, size, align, heap_mask,
+			      flags);
+	if (IS_ERR(bo))
+		return ERR_CAST(bo);
 	/* The dma-buf takes its own reference on the object. */
 	dma_buf = ionode_gem_prime_export(&bo->base, O_RDWR | O_CLOEXEC);
 	drm_gem_object_put(&bo->base);
-out:
-	drm_dev_exit(idx);
 	return dma_buf;
 }
 
