@@ -124,7 +124,7 @@ static inline void ionode_backing_init(struct ionode_backing *b,
 /* ionode_backing_pages.c: memory with struct pages */
 struct ionode_backing *ionode_backing_pages_create(struct page **pages,
 						   size_t size, u32 flags,
-						   bool contiguous);
+						   bool contiguous, bool preset);
 struct page **ionode_backing_pages(struct ionode_backing *b);
 void ionode_backing_pages_destroy(struct ionode_backing *b);
 

@@ -144,6 +144,18 @@ static const struct ionode_backing_ops pages_backing_ops = {
 	.set_wc = pages_set_wc,
 };
 
+/* For memory its heap hands out already in the buffer's caching mode. */
+static const struct ionode_backing_ops pages_backing_ops_preset = {
+	.pfn = pages_pfn,
+	.vmap = pages_vmap,
+	.vunmap = pages_vunmap,
+	.build_sgt = pages_build_sgt,
+	.reachable = pages_reachable,
+	.map = pages_map,
+	.unmap = pages_unmap,
+	.sync = pages_sync,
+};
+
 /**
  * ionode_backing_pages_create - describe zeroed pages as backing memory
  * @pages: one entry per PAGE_SIZE page; still the heap's, which frees it
@@ -151,19 +163,23 @@ static const struct ionode_backing_ops pages_backing_ops = {
  * @size: bytes, page aligned
  * @flags: IONODE_BO_* flags of the allocation (caching mode)
  * @contiguous: the pages are physically contiguous
+ * @preset: the heap gives the memory in the caching mode of @flags and
+ *	takes it back so (its pools keep write-combined pages
+ *	write-combined); otherwise the heap layer switches the kernel's
+ *	mapping of write-combined memory when it is allocated and freed
  *
  * Return: the backing, or NULL when out of memory.
  */
 struct ionode_backing *ionode_backing_pages_create(struct page **pages,
 						   size_t size, u32 flags,
-						   bool contiguous)
+						   bool contiguous, bool preset)
 {
 	struct pages_backing *pb = kzalloc(sizeof(*pb), GFP_KERNEL_ACCOUNT);
 
 	if (!pb)
 		return NULL;
-	ionode_backing_init(&pb->base, &pages_backing_ops, size, flags,
-			    contiguous);
+	ionode_backing_init(&pb->base, preset ? &pages_backing_ops_preset :
+			    &pages_backing_ops, size, flags, contiguous);
 	pb->pages = pages;
 	pb->npages = size >> PAGE_SHIFT;
 	return &pb->base;

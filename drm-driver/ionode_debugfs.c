@@ -3,6 +3,7 @@
  * ionode debugfs, the successor of ION's /sys/kernel/debug/ion:
  * /sys/kernel/debug/dri/<minor>/ionode_heaps   per-heap usage and limits
  * /sys/kernel/debug/dri/<minor>/ionode_clients who holds what, per heap
+ * /sys/kernel/debug/dri/<minor>/ionode_pools   the system heap's pools
  */
 #include <linux/seq_file.h>
 
@@ -10,6 +11,7 @@
 #include <drm/drm_file.h>
 
 #include "ionode_drv.h"
+#include "ionode_pool.h"
 
 static int ionode_debugfs_heaps(struct seq_file *m, void *data)
 {
@@ -27,8 +29,15 @@ static int ionode_debugfs_clients(struct seq_file *m, void *data)
 	return 0;
 }
 
+static int ionode_debugfs_pools(struct seq_file *m, void *data)
+{
+	ionode_pool_show(m);
+	return 0;
+}
+
 static const struct drm_info_list ionode_debugfs_list[] = {
 	{ "ionode_heaps", ionode_debugfs_heaps, 0 },
+	{ "ionode_pools", ionode_debugfs_pools, 0 },
 	{ "ionode_clients", ionode_debugfs_clients, 0 },
 };
 

@@ -18,6 +18,7 @@
 #include <drm/drm_prime.h>
 
 #include "ionode_drv.h"
+#include "ionode_pool.h"
 
 static const struct drm_ioctl_desc ionode_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(IONODE_QUERY_HEAPS, ionode_ioctl_query_heaps,
@@ -170,9 +171,13 @@ static int __init ionode_init(void)
 {
 	int ret;
 
-	ret = ionode_carveout_init();
+	ret = ionode_pool_init();
 	if (ret)
 		return ret;
+
+	ret = ionode_carveout_init();
+	if (ret)
+		goto err_pool;
 
 	ret = platform_driver_register(&ionode_platform_driver);
 	if (ret)
@@ -196,6 +201,8 @@ err_driver:
 	platform_driver_unregister(&ionode_platform_driver);
 err_carveout:
 	ionode_carveout_exit();
+err_pool:
+	ionode_pool_exit();
 	return ret;
 }
 
@@ -210,6 +217,7 @@ static void __exit ionode_exit(void)
 	platform_device_unregister(ionode_pdev);
 	platform_driver_unregister(&ionode_platform_driver);
 	ionode_carveout_exit();
+	ionode_pool_exit();
 }
 
 module_init(ionode_init);

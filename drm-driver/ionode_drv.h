@@ -50,8 +50,11 @@ struct seq_file;
  *	or ERR_PTR(-ENOMEM) when the heap is exhausted (the next heap of the
  *	caller's mask is then tried), another ERR_PTR for any other failure.
  * @release: give the memory of @b back and destroy @b; undoes @allocate.
- *	The caching attribute is write-back again when this is called.
+ *	The caching attribute is write-back again when this is called,
+ *	unless the heap made @b with ionode_backing_pages_create()'s
+ *	@preset: then the memory is in the caching mode of its flags.
  * @query: optional; report the heap's total and free bytes.
+ * @pooled: optional; bytes of freed memory the heap keeps for reuse.
  * @destroy: free the heap itself when the device goes away; without it the
  *	heap layer kfree()s the &struct ionode_heap.
  */
@@ -61,6 +64,7 @@ struct ionode_heap_ops {
 					   u32 flags);
 	void (*release)(struct ionode_heap *heap, struct ionode_backing *b);
 	void (*query)(struct ionode_heap *heap, u64 *total, u64 *free);
+	u64 (*pooled)(struct ionode_heap *heap);
 	void (*destroy)(struct ionode_heap *heap);
 };
 

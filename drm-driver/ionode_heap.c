@@ -330,6 +330,8 @@ void ionode_heap_fill_info(struct ionode_heap *heap,
 	info->free_bytes = IONODE_SIZE_UNKNOWN;
 	if (heap->ops->query)
 		heap->ops->query(heap, &info->total_bytes, &info->free_bytes);
+	if (heap->ops->pooled)
+		info->pool_bytes = heap->ops->pooled(heap);
 
 	mutex_lock(&heap->lock);
 	info->used_bytes = heap->used_bytes;

@@ -105,7 +105,7 @@ static struct ionode_backing *cma_heap_allocate(struct ionode_heap *heap,
 
 	for (i = 0; i < npages; i++)
 		pages[i] = nth_page(buf->page, i);
-	b = ionode_backing_pages_create(pages, size, flags, true);
+	b = ionode_backing_pages_create(pages, size, flags, true, false);
 	if (!b)
 		goto err_dma;
 	b->priv = buf;

@@ -50,7 +50,7 @@ static struct ionode_backing *contig_heap_allocate(struct ionode_heap *heap,
 	for (; i < (1UL << order); i++)
 		__free_page(nth_page(page, i));
 
-	b = ionode_backing_pages_create(pages, size, flags, true);
+	b = ionode_backing_pages_create(pages, size, flags, true, false);
 	if (b)
 		return b;
 	for (i = 0; i < npages; i++)

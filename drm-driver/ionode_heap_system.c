@@ -3,65 +3,136 @@
  * ionode system heap: buffers made of pages from the page allocator, not
  * physically contiguous.
  *
- * Like the dma-buf system heap it prefers 1 MiB and 64 KiB chunks (sizes
- * IOMMUs map cheaply) and falls back to single pages, never retrying a
- * larger order once one has failed. Pages come zeroed (__GFP_ZERO) and are
- * charged to the allocating task's memory cgroup.
+ * Buffers are made of chunks of 2 MiB, 64 KiB and single pages
+ * (ionode_pool_orders): each chunk is the largest that fits what is left,
+ * taken from the pools of freed memory (ionode_pool.c: already zeroed and
+ * in the buffer's caching mode) or else from the page allocator. 2 MiB
+ * chunks are only taken where the buddy allocator has them free, without
+ * reclaim or compaction; once an order has failed, the page allocator is
+ * not asked for it again for that buffer. Fresh pages come zeroed
+ * (__GFP_ZERO) and are charged to the allocating task's memory cgroup;
+ * fresh write-combined chunks get their attribute in one batch.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <asm/set_memory.h>
 
 #include "ionode_backing.h"
 #include "ionode_drv.h"
+#include "ionode_pool.h"
 
 /*
  * Every page is charged to the memory cgroup of the task that allocates it
- * (__GFP_ACCOUNT) until it is freed, whoever drops the last reference.
- * None of the orders may invoke the OOM killer: a user asking for more than
- * its cgroup or the machine has gets -ENOMEM (__GFP_RETRY_MAYFAIL, which
- * also makes the memory cgroup charge fail instead of OOM-killing inside
- * the cgroup), never another process killed in its place.
+ * (__GFP_ACCOUNT) until it goes back to the page allocator, whoever drops
+ * the last reference (the pools keep it charged, see ionode_pool.c). The
+ * smaller orders may not invoke the OOM killer: a user asking for more
+ * than its cgroup or the machine has gets -ENOMEM (__GFP_RETRY_MAYFAIL,
+ * which also makes the memory cgroup charge fail instead of OOM-killing
+ * inside the cgroup), never another process killed in its place.
  */
 #define LOW_ORDER_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_COMP | \
 			 __GFP_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
-#define MID_ORDER_GFP	LOW_ORDER_GFP
 #define HIGH_ORDER_GFP	(((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
 			   __GFP_NORETRY) & ~__GFP_RECLAIM) | __GFP_COMP | \
 			 __GFP_ACCOUNT)
 
-static const gfp_t order_gfp[] = { HIGH_ORDER_GFP, MID_ORDER_GFP, LOW_ORDER_GFP };
-static const unsigned int orders[] = { 8, 4, 0 };
+static const gfp_t order_gfp[IONODE_POOL_NR_ORDERS] = {
+	HIGH_ORDER_GFP, LOW_ORDER_GFP, LOW_ORDER_GFP
+};
 
-static struct page *system_alloc_chunk(unsigned long pages_left,
-				       unsigned int max_order)
+/* page->private of a chunk's head while it is fresh from the allocator */
+#define SYSTEM_CHUNK_FRESH	1UL
+
+/*
+ * The largest chunk that fits @pages_left pages: from the pools, else from
+ * the page allocator unless it failed that order before (@failed, a mask
+ * of order indices).
+ */
+static struct page *system_get_chunk(const void *owner, bool wc,
+				     unsigned long pages_left,
+				     unsigned int *failed)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(orders); i++) {
+	for (i = 0; i < IONODE_POOL_NR_ORDERS; i++) {
+		unsigned int order = ionode_pool_orders[i];
 		struct page *page;
 
-		if (orders[i] > max_order || pages_left < (1UL << orders[i]))
+		if (pages_left < (1UL << order))
 			continue;
-		page = alloc_pages(order_gfp[i], orders[i]);
+		page = ionode_pool_take(owner, wc, order);
 		if (page)
 			return page;
+		if (*failed & BIT(i))
+			continue;
+		page = alloc_pages(order_gfp[i], order);
+		if (page) {
+			page->private = SYSTEM_CHUNK_FRESH;
+			return page;
+		}
+		*failed |= BIT(i);
 	}
 	return NULL;
 }
 
-/* Frees pages[0..count), which were allocated as compound chunks. */
-static void system_free_pages(struct page **pages, unsigned long count)
+/*
+ * Undoes a partial allocation of pages[0..count): chunks from the pools go
+ * back to them, fresh ones to the page allocator (through the pools'
+ * worker when their attribute may have been changed by @wc_tried).
+ */
+static void system_unwind(struct page **pages, unsigned long count, bool wc,
+			  bool wc_tried)
 {
 	unsigned long i = 0;
 
 	while (i < count) {
-		unsigned int order = compound_order(pages[i]);
+		struct page *page = pages[i];
+		unsigned long n = 1UL << compound_order(page);
 
-		__free_pages(pages[i], order);
-		i += 1UL << order;
+		if (page->private == SYSTEM_CHUNK_FRESH)
+			ionode_pool_free_chunk(page, wc_tried);
+		else
+			ionode_pool_put_pages(&pages[i], n, wc);
+		i += n;
 	}
+}
+
+/* Gives fresh write-combined chunks their attribute, in one batch. */
+static int system_make_wc(struct page **pages, unsigned long npages)
+{
+#ifdef CONFIG_X86
+	unsigned long i, n, nfresh = 0;
+	struct page **fresh;
+	int ret;
+
+	for (i = 0; i < npages; i += n) {
+		n = 1UL << compound_order(pages[i]);
+		if (pages[i]->private == SYSTEM_CHUNK_FRESH)
+			nfresh += n;
+	}
+	if (!nfresh)
+		return 0;
+	if (nfresh > INT_MAX)
+		return -E2BIG;
+	fresh = kvmalloc_array(nfresh, sizeof(*fresh), GFP_KERNEL);
+	if (!fresh)
+		return -ENOMEM;
+	for (i = 0, nfresh = 0; i < npages; i += n) {
+		unsigned long j;
+
+		n = 1UL << compound_order(pages[i]);
+		if (pages[i]->private == SYSTEM_CHUNK_FRESH)
+			for (j = 0; j < n; j++)
+				fresh[nfresh++] = pages[i + j];
+	}
+	ret = set_pages_array_wc(fresh, nfresh);
+	kvfree(fresh);
+	return ret;
+#else
+	return 0;
+#endif
 }
 
 static struct ionode_backing *system_heap_allocate(struct ionode_heap *heap,
@@ -69,7 +140,10 @@ static struct ionode_backing *system_heap_allocate(struct ionode_heap *heap,
 						   u32 flags)
 {
 	unsigned long npages = size >> PAGE_SHIFT;
-	unsigned int max_order = orders[0];
+	bool wc = !(flags & IONODE_BO_CACHED);
+	const void *owner = ionode_pool_owner();
+	bool drained = false, wc_tried = false;
+	unsigned int failed = 0;
 	struct ionode_backing *b;
 	unsigned long i = 0;
 	struct page **pages;
@@ -81,30 +155,50 @@ static struct ionode_backing *system_heap_allocate(struct ionode_heap *heap,
 
 	while (i < npages) {
 		struct page *page;
-		unsigned long j;
+		unsigned long j, n;
 
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			goto err_free;
 		}
 
-		page = system_alloc_chunk(npages - i, max_order);
+		page = system_get_chunk(owner, wc, npages - i, &failed);
+		if (!page && !drained) {
+			/* The cgroup may be full of its own pooled memory. */
+			drained = true;
+			if (ionode_pool_release_owner(owner)) {
+				failed = 0;
+				continue;
+			}
+		}
 		if (!page) {
 			ret = -ENOMEM;
 			goto err_free;
 		}
-		max_order = compound_order(page);
-		for (j = 0; j < (1UL << max_order); j++)
+		n = 1UL << compound_order(page);
+		for (j = 0; j < n; j++)
 			pages[i + j] = nth_page(page, j);
-		i += 1UL << max_order;
+		i += n;
 	}
 
-	b = ionode_backing_pages_create(pages, size, flags, false);
-	if (b)
-		return b;
-	ret = -ENOMEM;
+	if (wc) {
+		wc_tried = true;
+		ret = system_make_wc(pages, npages);
+		if (ret)
+			goto err_free;
+	}
+
+	b = ionode_backing_pages_create(pages, size, flags, false, true);
+	if (!b) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	for (i = 0; i < npages; i += 1UL << compound_order(pages[i]))
+		pages[i]->private = 0;
+	return b;
+
 err_free:
-	system_free_pages(pages, i);
+	system_unwind(pages, i, wc, wc_tried);
 	kvfree(pages);
 	return ERR_PTR(ret);
 }
@@ -114,14 +208,24 @@ static void system_heap_release(struct ionode_heap *heap,
 {
 	struct page **pages = ionode_backing_pages(b);
 
-	system_free_pages(pages, b->size >> PAGE_SHIFT);
+	ionode_pool_put_pages(pages, b->size >> PAGE_SHIFT,
+			      !(b->flags & IONODE_BO_CACHED));
 	kvfree(pages);
 	ionode_backing_pages_destroy(b);
+}
+
+static u64 system_heap_pooled(struct ionode_heap *heap)
+{
+	struct ionode_pool_stats st;
+
+	ionode_pool_get_stats(&st);
+	return st.clean_bytes[0] + st.clean_bytes[1] + st.dirty_bytes;
 }
 
 static const struct ionode_heap_ops system_heap_ops = {
 	.allocate = system_heap_allocate,
 	.release = system_heap_release,
+	.pooled = system_heap_pooled,
 };
 
 /**

@@ -9,12 +9,18 @@
  *	group is served.
  * memcg-charge: buffers are charged to the allocating task's memory
  *	cgroup (cgroup v2): memory.current grows by their size and shrinks
- *	when they are freed, and memory.max turns into ENOMEM for the
+ *	when they are freed (at the latest when the cgroup's pool of freed
+ *	memory has been idle for a second), and memory.max turns into ENOMEM for the
  *	allocator, never into the OOM killer.
  * memcg-importer, memcg-importer-vgem: the charge stays with the cgroup
  *	while a process outside it (through a dma-buf fd passed over a
  *	socket) or vgem (through an import) holds the buffer, even after the
  *	allocating process exited, and leaves with the last reference.
+ * memcg-pool-own: freed memory waits in the pool of the cgroup it is
+ *	charged to; an allocation from another cgroup does not take it, one
+ *	from the same cgroup does, without being charged again.
+ * memcg-pool-limit: a cgroup whose memory.max is taken by its own pooled
+ *	memory still gets a buffer: its pool is given back first.
  * cred-fd-passing: a restricted-heap buffer root hands to an unprivileged
  *	process stays usable there (mmap, sync, import), yet that process
  *	cannot allocate from the restricted heap itself.
@@ -252,9 +258,12 @@ static uint32_t heap_id(const char *name)
 }
 
 /* CREATE of @size bytes from heap @heap; 0 or -errno, *@handle set on 0. */
-static int create(int f, uint64_t size, uint32_t heap, uint32_t *handle)
+static int create_flags(int f, uint64_t size, uint32_t heap, uint32_t flags,
+			uint32_t *handle)
 {
-	struct drm_ionode_create c = { .size = size, .heap_mask = 1ull << heap };
+	struct drm_ionode_create c = {
+		.size = size, .heap_mask = 1ull << heap, .flags = flags,
+	};
 
 	if (drmIoctl(f, DRM_IOCTL_IONODE_CREATE, &c))
 		return -errno;
@@ -262,6 +271,11 @@ static int create(int f, uint64_t size, uint32_t heap, uint32_t *handle)
 	igt_assert_eq_u64(c.size, ionode_round_page(size));
 	*handle = c.handle;
 	return 0;
+}
+
+static int create(int f, uint64_t size, uint32_t heap, uint32_t *handle)
+{
+	return create_flags(f, size, heap, 0, handle);
 }
 
 /* carveout0 made restricted to CAP_SYS_ADMIN and group VIDEO_GID. */
@@ -340,14 +354,23 @@ static void assert_charged(uint64_t base, const char *when)
 		     "charged to its cgroup\n", when, cur >> 10, base >> 10);
 }
 
-/* memory.current must be back within 2 MiB of @base. */
+/*
+ * memory.current must be back within 2 MiB of @base, at once or within
+ * 3 s: freed memory may wait in the cgroup's own pool, charged to it,
+ * until the pool has been unused for a second (ionode_pool.c).
+ */
 static void assert_uncharged(uint64_t base, const char *when)
 {
 	uint64_t cur = cg_u64("memory.current");
+	int i;
 
+	for (i = 0; i < 60 && cur > base + 2 * MiB; i++) {
+		usleep(50 * 1000);
+		cur = cg_u64("memory.current");
+	}
 	igt_assert_f(cur <= base + 2 * MiB, "%s: memory.current %" PRIu64
-		     " KiB, %" PRIu64 " KiB before: the charge stayed\n", when,
-		     cur >> 10, base >> 10);
+		     " KiB, %" PRIu64 " KiB before: the charge stayed for 3 s\n",
+		     when, cur >> 10, base >> 10);
 }
 
 /* In a forked child: move into the test cgroup, open a DRM fd of its own. */
@@ -504,6 +527,130 @@ static void test_memcg_importer_vgem(void)
 	igt_assert_eq_u64(ionode_total_used(fd), used_at_start);
 }
 
+/* ---- memcg and the pools -------------------------------------------------- */
+
+/*
+ * Bytes the system heap's pools hold for the cgroup with inode @ino, from
+ * debugfs' ionode_pools (lines "<ino> <wb|wc> <chunks...> <bytes>"); 0
+ * when it has no set. Waits until no freed memory awaits zeroing first.
+ */
+static uint64_t pool_bytes_of(uint64_t ino)
+{
+	char path[600], text[8192], *line;
+	uint64_t total = 0;
+	int i;
+
+	igt_require_f(ionode_find_debugfs(path, sizeof(path)),
+		      "no ionode debugfs\n");
+	strncat(path, "/ionode_pools", sizeof(path) - strlen(path) - 1);
+	for (i = 0; i < 100; i++) {
+		igt_assert_eq(read_text(path, text, sizeof(text)), 0);
+		if (strstr(text, " dirty 0 "))
+			break;
+		usleep(20 * 1000);
+	}
+	igt_assert_f(i < 100, "the pools' worker never zeroed: %s\n", text);
+	for (line = strchr(text, '\n'); line; line = strchr(line, '\n')) {
+		char *end, *last;
+
+		line++;
+		if (strtoull(line, &end, 10) != ino || end == line || *end != ' ')
+			continue;
+		last = strchr(line, '\n');
+		if (last)
+			*last = '\0';
+		total += strtoull(strrchr(line, ' ') + 1, NULL, 10);
+		if (last)
+			*last = '\n';
+	}
+	return total;
+}
+
+/*
+ * Freed memory waits in the pool of the cgroup it is charged to and only
+ * that cgroup gets it back: an allocation from outside leaves it there,
+ * one from inside takes it without a new charge.
+ */
+static void test_memcg_pool_own(void)
+{
+	uint64_t base, ino, held;
+	struct stat st;
+	uint32_t h;
+
+	cg_create();
+	igt_assert_eq(stat(cg, &st), 0);
+	ino = st.st_ino;
+	open_pair();
+	igt_fork(child, 1) {
+		int f = join_cgroup();
+
+		own_end(1);
+		step(1);			/* 1: in the cgroup */
+		igt_assert_eq(create(f, 32 * MiB, heap_id("system"), &h), 0);
+		ionode_bo_close(f, h);
+		step(1);			/* 2: freed into its pool */
+		igt_assert_eq(create(f, 32 * MiB, heap_id("system"), &h), 0);
+		step(1);			/* 3: allocated again */
+		ionode_bo_close(f, h);
+		close(f);
+		go(1);
+	}
+	own_end(0);
+	wait_turn(0);
+	base = cg_u64("memory.current");
+	step(0);
+	held = pool_bytes_of(ino);
+	igt_assert_f(held >= 30 * MiB, "the cgroup's freed 32 MiB are not in "
+		     "its pool: %" PRIu64 " KiB\n", held >> 10);
+	assert_charged(base, "pooled");
+	/* Root allocates the same: it must not take the cgroup's pages. */
+	igt_assert_eq(create(fd, 32 * MiB, heap_id("system"), &h), 0);
+	igt_assert_eq_u64(pool_bytes_of(ino), held);
+	ionode_bo_close(fd, h);
+	step(0);
+	/* The cgroup took its own pool back, without a new charge. */
+	igt_assert_f(pool_bytes_of(ino) < 2 * MiB, "the cgroup did not reuse "
+		     "its pool: %" PRIu64 " KiB left\n", pool_bytes_of(ino) >> 10);
+	igt_assert_f(cg_u64("memory.current") <= base + 34 * MiB,
+		     "reusing its pool charged the cgroup again: %" PRIu64
+		     " KiB\n", cg_u64("memory.current") >> 10);
+	go(0);
+	wait_turn(0);
+	igt_waitchildren();
+	assert_uncharged(0, "after the cgroup's pool was idle");
+	igt_assert_eq_u64(ionode_total_used(fd), used_at_start);
+}
+
+/*
+ * A cgroup whose limit is taken by its own pool still gets memory: the
+ * refused charge gives its pool back and the allocation is retried.
+ */
+static void test_memcg_pool_limit(void)
+{
+	open_pair();
+	cg_create();
+	cg_write("memory.max", "64M");
+	igt_fork(child, 1) {
+		int f = join_cgroup();
+		uint32_t h;
+
+		own_end(1);
+		/* Write-combined into the pool, then cached: no reuse. */
+		igt_assert_eq(create(f, 48 * MiB, heap_id("system"), &h), 0);
+		ionode_bo_close(f, h);
+		igt_assert_eq(create_flags(f, 48 * MiB, heap_id("system"),
+					   IONODE_BO_CACHED, &h), 0);
+		ionode_bo_close(f, h);
+		close(f);
+		go(1);
+	}
+	own_end(0);
+	wait_turn(0);
+	igt_waitchildren();
+	igt_assert_eq_u64(cg_event("oom_kill"), 0);
+	igt_assert_eq_u64(ionode_total_used(fd), used_at_start);
+}
+
 /* ---- cred-fd-passing ------------------------------------------------------ */
 
 static void test_cred_fd_passing(void)
@@ -591,6 +738,10 @@ igt_main
 		test_memcg_importer();
 	subtest("memcg-importer-vgem")
 		test_memcg_importer_vgem();
+	subtest("memcg-pool-own")
+		test_memcg_pool_own();
+	subtest("memcg-pool-limit")
+		test_memcg_pool_limit();
 	subtest("cred-fd-passing")
 		test_cred_fd_passing();
 

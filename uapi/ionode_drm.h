@@ -34,7 +34,7 @@ extern "C" {
  * runs on every kernel driver with the same major and a minor >= N.
  */
 #define IONODE_UAPI_MAJOR		1
-#define IONODE_UAPI_MINOR		0
+#define IONODE_UAPI_MINOR		1
 
 /**
  * DOC: ionode uapi limits
@@ -97,6 +97,10 @@ enum ionode_heap_type {
  * @free_bytes: bytes that can still be allocated, or IONODE_SIZE_UNKNOWN.
  * @used_bytes: bytes currently allocated from this heap by all clients.
  * @max_alloc: largest single buffer the heap can ever serve, in bytes.
+ * @pool_bytes: freed memory the heap keeps for reuse (zeroed, or about to
+ *	be), in bytes; not part of @used_bytes. It goes back to the system
+ *	under memory pressure. Since uapi 1.1; older drivers do not write it
+ *	(pass a zeroed array).
  *
  * Heaps are listed in the order the driver tries them when a heap mask
  * names several (ION's fallback rule): the first listed is tried first.
@@ -111,6 +115,7 @@ struct drm_ionode_heap_info {
 	__u64 free_bytes;
 	__u64 used_bytes;
 	__u64 max_alloc;
+	__u64 pool_bytes;
 };
 
 /**
