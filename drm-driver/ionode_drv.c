@@ -28,6 +28,8 @@ static const struct drm_ioctl_desc ionode_ioctls[] = {
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(IONODE_BO_INFO, ionode_ioctl_bo_info,
 			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(IONODE_ALLOC_FD, ionode_ioctl_alloc_fd,
+			  DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations ionode_fops = {

@@ -327,5 +327,7 @@ int ionode_ioctl_map_offset(struct drm_device *dev, void *data,
 			    struct drm_file *file);
 int ionode_ioctl_bo_info(struct drm_device *dev, void *data,
 			 struct drm_file *file);
+int ionode_ioctl_alloc_fd(struct drm_device *dev, void *data,
+			  struct drm_file *file);
 
 #endif /* __IONODE_DRV_H__ */

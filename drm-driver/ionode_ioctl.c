@@ -4,6 +4,7 @@
  * argument before acting on any of it; the DRM core copies the struct back
  * to userspace after the handler, including on error.
  */
+#include <linux/dma-buf.h>
 #include <linux/overflow.h>
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
@@ -85,6 +86,47 @@ int ionode_ioctl_create(struct drm_device *dev, void *data,
 
 	args->size = size;
 	args->handle = handle;
+	args->heap_id = heap_id;
+	return 0;
+}
+
+/* What DRM_IOCTL_IONODE_ALLOC_FD accepts in fd_flags, as dma-buf heaps. */
+#define IONODE_FD_FLAGS		(O_CLOEXEC | O_ACCMODE)
+
+int ionode_ioctl_alloc_fd(struct drm_device *dev, void *data,
+			  struct drm_file *file)
+{
+	struct drm_ionode_alloc_fd *args = data;
+	struct dma_buf *dmabuf;
+	struct ionode_bo *bo;
+	u32 heap_id;
+	u64 size;
+	int fd;
+
+	if (args->fd_flags & ~IONODE_FD_FLAGS)
+		return -EINVAL;
+
+	bo = ionode_bo_create(to_ionode_dev(dev), file->driver_priv, args->size,
+			      args->align, args->heap_mask, args->flags);
+	if (IS_ERR(bo))
+		return PTR_ERR(bo);
+
+	size = bo->base.size;
+	heap_id = ionode_bo_heap_id(bo);
+	/* The dma-buf takes its own reference; ours goes either way. */
+	dmabuf = ionode_gem_prime_export(&bo->base, args->fd_flags);
+	drm_gem_object_put(&bo->base);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	fd = dma_buf_fd(dmabuf, args->fd_flags);
+	if (fd < 0) {
+		dma_buf_put(dmabuf);
+		return fd;
+	}
+	/* Published: another thread may close it; dmabuf is not ours now. */
+	args->size = size;
+	args->fd = fd;
 	args->heap_id = heap_id;
 	return 0;
 }

@@ -259,10 +259,42 @@ struct drm_ionode_bo_info {
 	__u32 pad2;
 };
 
+/**
+ * struct drm_ionode_alloc_fd - DRM_IOCTL_IONODE_ALLOC_FD argument
+ * @size: in: requested size in bytes, non-zero. out: the allocated size.
+ * @align: in: as &drm_ionode_create.align.
+ * @heap_mask: in: as &drm_ionode_create.heap_mask.
+ * @flags: in: IONODE_BO_* flags.
+ * @fd_flags: in: flags of the new file: O_CLOEXEC and an access mode
+ *	(O_RDONLY, O_WRONLY or O_RDWR), as for DMA_HEAP_IOCTL_ALLOC.
+ * @fd: out: a dma-buf fd of the new buffer.
+ * @heap_id: out: id of the heap that served the request.
+ *
+ * DRM_IOCTL_IONODE_CREATE followed by DRM_IOCTL_PRIME_HANDLE_TO_FD and
+ * DRM_IOCTL_GEM_CLOSE in one call, without a GEM handle: the buffer is
+ * shared from the start and lives as long as its dma-buf (what a dma-buf
+ * heap's DMA_HEAP_IOCTL_ALLOC gives). It is charged to the caller's DRM
+ * file like a created buffer. Importing the fd into the same DRM file
+ * gives a handle to the same buffer. Since uapi 1.1.
+ *
+ * Errors: those of DRM_IOCTL_IONODE_CREATE; -EINVAL for other @fd_flags
+ * bits; -EMFILE when the caller has no free fd.
+ */
+struct drm_ionode_alloc_fd {
+	__u64 size;
+	__u64 align;
+	__u64 heap_mask;
+	__u32 flags;
+	__u32 fd_flags;
+	__s32 fd;
+	__u32 heap_id;
+};
+
 #define DRM_IONODE_QUERY_HEAPS		0x00
 #define DRM_IONODE_CREATE		0x01
 #define DRM_IONODE_MAP_OFFSET		0x02
 #define DRM_IONODE_BO_INFO		0x03
+#define DRM_IONODE_ALLOC_FD		0x04
 
 #define DRM_IOCTL_IONODE_QUERY_HEAPS \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_IONODE_QUERY_HEAPS, struct drm_ionode_query_heaps)
@@ -272,6 +304,8 @@ struct drm_ionode_bo_info {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_IONODE_MAP_OFFSET, struct drm_ionode_map_offset)
 #define DRM_IOCTL_IONODE_BO_INFO \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_IONODE_BO_INFO, struct drm_ionode_bo_info)
+#define DRM_IOCTL_IONODE_ALLOC_FD \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_IONODE_ALLOC_FD, struct drm_ionode_alloc_fd)
 
 #if defined(__cplusplus)
 }
