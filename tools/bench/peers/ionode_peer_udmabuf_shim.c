@@ -3,8 +3,11 @@
  * ionode_peer_udmabuf_shim - what Linux 6.1's drivers/dma-buf/udmabuf.c
  * needs from the kernel that Debian's stock kernel (CONFIG_UDMABUF not set)
  * does not export, for the test-only module ionode_peer_udmabuf.ko that
- * `make bench` builds from the unmodified upstream file. The Kbuild file
- * renames the three symbols in udmabuf.o to these stand-ins:
+ * `make bench` builds from the unmodified upstream file. This file and
+ * udmabuf.o are compiled with the same renames (Kbuild): the names below
+ * become ionode_peer_memfd_fcntl and so on, declared by the very kernel
+ * headers udmabuf.c includes, so the stand-ins cannot drift from what
+ * udmabuf.c calls.
  *
  * memfd_fcntl(file, F_GET_SEALS, 0)
  *	the seals of a shmem memfd, read as mm/memfd.c's memfd_get_seals()
@@ -18,24 +21,22 @@
  */
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/hugetlb.h>
+#include <linux/memfd.h>
 #include <linux/module.h>
+#include <linux/shm.h>
 #include <linux/shmem_fs.h>
 
-long ionode_peer_memfd_fcntl(struct file *file, unsigned int cmd,
-			     unsigned long arg);
-bool ionode_peer_is_file_shm_hugepages(struct file *file);
-
-long ionode_peer_memfd_fcntl(struct file *file, unsigned int cmd,
-			     unsigned long arg)
+long memfd_fcntl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	if (cmd != F_GET_SEALS || !shmem_file(file))
 		return -EINVAL;
 	return READ_ONCE(SHMEM_I(file_inode(file))->seals);
 }
 
-const struct file_operations ionode_peer_hugetlbfs_fops;
+const struct file_operations hugetlbfs_file_operations;
 
-bool ionode_peer_is_file_shm_hugepages(struct file *file)
+bool is_file_shm_hugepages(struct file *file)
 {
 	return false;
 }
