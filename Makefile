@@ -5,7 +5,8 @@
 #   make          build ionode.ko (and ionode_v4l2.ko), the tools and tests
 #   make check    install what is missing, build, run every test in the VM
 #   make demo     install what is missing, build, run the guided demo
-#   make bench    install what is missing, build, run the benchmarks
+#   make bench    install what is missing, build (with the test-only upstream
+#                 peer modules, `make peers`), run the benchmarks
 #   make checkpatch / make sparse    kernel style and static checks
 #   make htmldocs build/htmldocs/ from Documentation/ (Sphinx + kernel-doc)
 #
@@ -28,8 +29,8 @@ export IONODE_PARAMS ?= carveout=64M@0x40000000,64M@0x140000000
 
 KERNEL_MODULES := drm-driver $(wildcard v4l2-glue)
 
-.PHONY: all modules tools tests deps check host-checks htmldocs demo bench checkpatch \
-	sparse clean
+.PHONY: all modules tools tests deps check host-checks htmldocs demo bench peers \
+	checkpatch sparse clean
 
 all: modules tools tests
 
@@ -45,7 +46,8 @@ tests: tools
 	$(MAKE) -C igt-tests
 
 deps:
-	tools/install-deps.sh $(if $(filter full,$(KERNEL)),--full)
+	tools/install-deps.sh $(if $(filter full,$(KERNEL)),--full) \
+		$(if $(filter bench,$(MAKECMDGOALS)),--bench)
 
 # Each target re-enters make after installing, so that KVER is found on a
 # machine whose kernel headers were just installed.
@@ -61,9 +63,11 @@ check: deps
 endif
 
 # The results reader's and kernel-log classifier's self-test (canned logs),
-# and the documentation, which must build without a warning.
+# the bench report's (canned figures), and the documentation, which must
+# build without a warning.
 host-checks: htmldocs
 	tools/vm/results.py --self-test
+	tools/bench/report.py --self-test
 
 # Documentation/ rendered by Sphinx with the kernel's kernel-doc extension,
 # used in place from linux-source-6.1 (the API reference comes from the
@@ -78,16 +82,23 @@ demo: deps
 	$(MAKE) all
 	tools/vm/vm-run -- tools/demo.sh
 
-# KERNEL=full: on the debug kernel, whose dma-buf heaps bench_heaps compares
-# ionode's with.
+# The stock kernel has neither dma-buf heaps nor udmabuf: `make bench`
+# builds them from linux-source-6.1 as test-only modules (`make peers`,
+# into build/bench/peers/; never installed, not built by `make`) and
+# tools/bench.sh loads them in the VM. Results in build/bench/. KERNEL=full:
+# on the debug kernel, which has both built in, plus CMA; results in
+# build/bench/full/.
 ifeq ($(KERNEL),full)
 bench: deps
 	tools/vm/kernel/run-full-bench
 else
 bench: deps
-	$(MAKE) all
-	tools/vm/vm-run -t 3600 -- tools/bench.sh
+	$(MAKE) all peers
+	tools/bench/run-bench
 endif
+
+peers:
+	$(MAKE) -C tools/bench/peers KDIR=$(KDIR)
 
 checkpatch:
 	$(CHECKPATCH) --strict --no-tree -f \

@@ -1,19 +1,25 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# What `make bench` runs inside the VM (tools/vm/vm-run -- tools/bench.sh),
-# with ionode.ko, vivid and v4l2-glue/ionode_v4l2.ko loaded:
+# What `make bench` runs inside the VM (tools/bench/run-bench, through
+# tools/vm/vm-run -- tools/bench.sh), with ionode.ko, vgem, vivid and
+# v4l2-glue/ionode_v4l2.ko loaded:
 #
-#  - bench_heaps: allocation, mapping and sync costs of ionode's heaps next
-#    to the kernel's dma-buf heaps (/dev/dma_heap, on kernels that have
-#    them: `make bench KERNEL=full`);
+#  - bench_heaps: allocation, first touch, sync and import costs of
+#    ionode's heaps next to the upstream allocators: the dma-buf heaps and
+#    udmabuf (the kernel's when it has them, else the test-only modules in
+#    build/bench/peers/, loaded here first when they were built for this
+#    kernel: make -C tools/bench/peers) and vgem. Its figures go to
+#    $VM_OUT/bench.json (tools/bench/report.py makes the tables);
+#    BENCH_HEAPS_ARGS adds options (bench_heaps -h);
 #  - bench_v4l2: frames per second through the ionode test mem2mem device
 #    with zero-copy ionode dma-bufs versus MMAP buffers plus a memcpy in and
 #    out, at two frame sizes. Extra arguments go to every bench_v4l2 run.
 #
 # Uses tools/bench_heaps and tools/bench_v4l2 when they were built (make -C
 # tools); otherwise compiles them into a temporary directory first. Output
-# is also appended to $VM_OUT/bench.txt when VM_OUT is set.
+# is also appended to $VM_OUT/bench.txt when VM_OUT is set. BENCH_ONLY=heaps
+# skips bench_v4l2.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -52,8 +58,28 @@ run() {
 	return "$(cat "$tmp/rc")"
 }
 
+# load_peer NAME DEV: insmod build/bench/peers/NAME.ko unless DEV exists
+# (the kernel has that allocator) or the module was built for another
+# kernel.
+load_peer() {
+	ko=build/bench/peers/$1.ko
+	[ ! -e "$2" ] && [ -f "$ko" ] || return 0
+	if [ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" != "$(uname -r)" ]; then
+		echo "bench.sh: $ko is not built for $(uname -r), not loading it" >&2
+		return 0
+	fi
+	echo "bench.sh: insmod $ko (test-only upstream peer)"
+	insmod "$ko"
+}
+load_peer ionode_peer_dma_heap /dev/dma_heap/system
+load_peer ionode_peer_udmabuf /dev/udmabuf
+
 echo "== heaps"
-run "$heaps"
+json=${out:-$tmp}/bench.json
+# Options are meant to be split.
+# shellcheck disable=SC2086
+run "$heaps" -o "$json" ${BENCH_HEAPS_ARGS:-}
+[ "${BENCH_ONLY:-}" != heaps ] || exit 0
 
 if [ ! -d /sys/module/ionode_v4l2 ]; then
 	echo "bench.sh: ionode_v4l2.ko is not loaded (build v4l2-glue first)" >&2

@@ -1,47 +1,62 @@
 // SPDX-License-Identifier: MIT
 /*
- * bench_heaps - ionode's heaps against the kernel's own dma-buf heaps
- * (the devices in /dev/dma_heap), buffer by buffer, in the same run:
+ * bench_heaps - ionode's heaps against the upstream allocators that hand
+ * out dma-bufs, buffer by buffer, in one run with interleaved rounds.
  *
- *   ionode system          vs  dma-heap system
- *   ionode cma             vs  dma-heap <the CMA one> ("reserved": the
- *                              default CMA area, any heap but "system")
- *   ionode system-contig, the first carveout: no upstream counterpart,
- *                              measured for context
+ * Allocators (one table entry each, allocators[] below):
  *
- * at 4 KiB, 64 KiB, 1 MiB and 8 MiB (a size above a heap's max_alloc or
- * free bytes is skipped). For each heap and size, N times each (-n), it
- * measures the median and 99th percentile of:
+ *   ionode system (wc)       the system heap, default flags (write-combined)
+ *   ionode system (cached)   the system heap, IONODE_BO_CACHED
+ *   ionode system-contig, the first carveout, cma (cached): for context,
+ *                            where present
+ *   dma-heap system          /dev/dma_heap/system: the kernel's, or the
+ *                            test-only module tools/bench/peers builds for
+ *                            the stock kernel
+ *   dma-heap cma             the CMA area's dma-heap (debug kernel)
+ *   udmabuf                  a sealed memfd turned into a dma-buf
+ *                            (memfd_create, ftruncate, F_SEAL_SHRINK,
+ *                            UDMABUF_CREATE, close of the memfd)
+ *   vgem                     a vgem dumb buffer (MODE_CREATE_DUMB on vgem's
+ *                            card node, PRIME export, GEM_CLOSE)
  *
- *   alloc+free   ionode: DRM_IOCTL_IONODE_CREATE + PRIME export + GEM_CLOSE
- *                + close of the dma-buf fd; dma-heap: DMA_HEAP_IOCTL_ALLOC +
- *                close. Both hand userspace a dma-buf fd, so both are the
- *                cost of a shareable buffer, from nothing back to nothing.
- *   mmap+touch   mmap of the dma-buf fd, one write to every page (a page
- *                fault each, unless the exporter maps the whole buffer in
- *                mmap), munmap.
- *   sync pair    DMA_BUF_IOCTL_SYNC START then END (read/write) on a
- *                mapped buffer with no device attached: the ioctls' own cost.
+ * at 4 KiB, 64 KiB, 1 MiB, 8 MiB and 32 MiB (a size above an allocator's
+ * max_alloc or free bytes is skipped). Measurements, each from nothing back
+ * to nothing, the median and 99th percentile (nearest rank) of each:
  *
- * The N iterations run in rounds that alternate between the two heaps of a
- * pair, each round after a few unrecorded warm-up iterations, so that a
- * change in the machine's load weighs on both heaps alike.
+ *   alloc      allocate to a dma-buf fd and free (ionode: CREATE, PRIME
+ *              export, GEM_CLOSE, close of the fd), pools warm;
+ *   cold       the same right after `echo 3 > /proc/sys/vm/drop_caches`,
+ *              which runs every shrinker: empty pools, for every allocator;
+ *   touch      on a new buffer: mmap of its dma-buf fd, one write to every
+ *              page, munmap; also the page faults it took (getrusage()
+ *              ru_minflt);
+ *   sync       DMA_BUF_IOCTL_SYNC START then END (read/write) on a mapped
+ *              buffer no device has attached;
+ *   noop       against it, two ioctls on the same dma-buf fd that
+ *              dma_buf_ioctl() rejects at once (an unknown command:
+ *              ENOTTY): what two system calls into the dma-buf cost, so
+ *              that the ratio sync/noop is what SYNC itself adds;
+ *   import     the dma-buf fd imported into vgem and released
+ *              (drmPrimeFDToHandle + GEM_CLOSE: attach, map, unmap,
+ *              detach). A vgem buffer imported into vgem is a self-import,
+ *              no attachment; it is marked so.
  *
- * ionode buffers are cached (IONODE_BO_CACHED), as dma-heap buffers are;
- * -w makes them write-combined. Results are checked in passing, so that
- * the numbers cannot come from doing nothing: a new buffer must read as
- * zero, also after the same memory was written and freed, and the writes
- * through one mapping must be seen through the next. A failed check fails
- * the run on an ionode heap and is a warning on a dma-heap.
+ * The iterations of every allocator at one size run in rounds, the
+ * allocators in a rotating order, each round after unrecorded warm-up
+ * iterations (none for cold), so that a change in the machine's load
+ * weighs on all alike. Results are checked in passing: a new buffer reads
+ * as zero, also after the same memory was written and freed, and writes
+ * through one mapping are seen through the next. A failed check fails the
+ * run on an ionode heap and is a warning on a peer.
  *
- * The header names the kernel release and whether KASAN is on: a debug
- * kernel, like an emulated CPU, inflates every number; compare rows of one
- * run, not runs of different kernels.
+ * One line per allocator and size on stdout as it goes, and with -o every
+ * figure in a JSON file, which tools/bench/report.py turns into the
+ * Markdown table, the targets and the chart.
  *
- *   bench_heaps [-n ITERATIONS] [-w]
+ *   bench_heaps [-o FILE.json] [-f FACTOR] [-s SIZE,...] [-a ID,...]
  *
  * Exit status: 0, 1 when a check or an unexpected call failed, 2 for bad
- * usage, 77 when ionode is not loaded. Missing heaps are only reported.
+ * usage, 77 when ionode is not loaded. Missing allocators are reported.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -54,12 +69,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
 
 #include <xf86drm.h>
 
@@ -67,42 +84,122 @@
 #include "tool_util.h"
 
 #define DMA_HEAP_DIR	"/dev/dma_heap"
-#define DEFAULT_ITERS	100
-#define WARMUP		3
+#define UDMABUF_DEV	"/dev/udmabuf"
+#define DROP_CACHES	"/proc/sys/vm/drop_caches"
+#define WARMUP		1
 #define ROUNDS		4
 #define NO_LIMIT	UINT64_MAX
+/* An ioctl command dma_buf_ioctl() does not know: -ENOTTY, nothing done. */
+#define DMA_BUF_IOCTL_NOOP	_IOW(DMA_BUF_BASE, 0x7f, uint64_t)
 
 static const char *prog = "bench_heaps";
 
-static const uint64_t sizes[] = { 4 << 10, 64 << 10, 1 << 20, 8 << 20 };
-#define NSIZES		(sizeof(sizes) / sizeof(sizes[0]))
+enum metric { M_ALLOC, M_COLD, M_TOUCH, M_FAULTS, M_SYNC, M_NOOP, M_IMPORT, NMETRICS };
 
-enum { M_ALLOC, M_TOUCH, M_SYNC, NMETRICS };
+static const char *const metric_key[NMETRICS] = {
+	"alloc", "cold", "touch", "faults", "sync", "noop", "import",
+};
 
-struct heap {
+/*
+ * Iterations per allocator and size, over all rounds: many where one is
+ * cheap, few where one takes tens of milliseconds under TCG; cold ones
+ * are few everywhere (each pays for a drop_caches). faults and noop are
+ * counted in the touch and sync iterations (their 0 here is replaced).
+ * Scaled by -f.
+ */
+struct size_plan {
+	uint64_t size;
+	unsigned int n[NMETRICS];
+};
+
+static const struct size_plan default_plan[] = {
+	/*                   alloc cold touch faults sync noop import */
+	{ 4 << 10,	{ 200,  40, 100,  0,    200,  0,   100 } },
+	{ 64 << 10,	{ 200,  40, 100,  0,    200,  0,   100 } },
+	{ 1 << 20,	{ 100,  24,  40,  0,    100,  0,    60 } },
+	{ 8 << 20,	{  60,  16,  24,  0,    100,  0,    24 } },
+	{ 32 << 20,	{  32,  12,  16,  0,    100,  0,    12 } },
+};
+#define NSIZES		(sizeof(default_plan) / sizeof(default_plan[0]))
+
+struct allocator;
+typedef int (*alloc_fn)(const struct allocator *a, uint64_t size, int *dmabuf);
+typedef void (*setup_fn)(struct allocator *a);
+
+/*
+ * One row of the results. A new way to get a dma-buf is one entry in
+ * allocators[] and one small alloc function: allocate @size bytes and
+ * return a dma-buf fd that holds the only reference to the buffer, or
+ * -errno (-ENOMEM, -E2BIG, -EPERM, -EDQUOT skip the size).
+ */
+struct allocator {
+	const char *id;		/* JSON key */
+	const char *heap;	/* ionode heap name or type, dma-heap name */
+	uint32_t bo_flags;	/* ionode IONODE_BO_* flags */
+	bool peer;		/* an upstream allocator ionode is compared with */
+	bool contig;		/* hands out physically contiguous memory */
+	bool lazy;		/* gets its memory at first use, not at alloc */
+	bool self_import;	/* a vgem buffer: vgem imports its own */
+	setup_fn setup;
+	alloc_fn alloc;
+	/* Filled by setup. */
 	char label[48];
-	bool dmaheap;		/* a /dev/dma_heap heap, else ionode's */
-	int fd;			/* ionode render node or dma-heap device */
+	int fd;			/* render node, dma-heap or udmabuf device */
 	uint64_t mask;		/* ionode heap mask */
 	uint64_t max_alloc;	/* largest buffer, or NO_LIMIT */
 	uint64_t free_bytes;	/* bytes left, or NO_LIMIT */
-	char why[96];		/* why it is missing; empty when present */
+	char why[128];		/* why it is missing; empty when present */
 };
 
-/* One heap at one size: its samples so far, then its results. */
+/* One allocator at one size: its samples so far, then its results. */
 struct meas {
-	const struct heap *h;
-	uint64_t size;
-	uint64_t *samples[NMETRICS];	/* nanoseconds, iters of each */
-	unsigned int n;			/* samples taken */
-	double median[NMETRICS], p99[NMETRICS];	/* microseconds */
-	char skip[96];		/* why the size was skipped; empty if measured */
+	struct allocator *a;
+	const struct size_plan *plan;
+	uint64_t *samples[NMETRICS];	/* ns, faults for M_FAULTS */
+	unsigned int n[NMETRICS];	/* samples taken */
+	double median[NMETRICS], p99[NMETRICS];	/* us, faults for M_FAULTS */
+	char skip[128];		/* why the size was skipped; empty if measured */
 };
 
-static unsigned int iters = DEFAULT_ITERS;
-static uint32_t bo_flags = IONODE_BO_CACHED;
+static struct drm_ionode_heap_info *ionode_heaps;
+static uint32_t ionode_heap_count;
+static int ionode_fd = -1, vgem_fd = -1;
+static bool have_drop_caches;
+static double factor = 1.0;
 static long page_size;
 static int status;
+
+static void setup_ionode(struct allocator *a);
+static void setup_dma_heap(struct allocator *a);
+static void setup_udmabuf(struct allocator *a);
+static void setup_vgem(struct allocator *a);
+static int ionode_alloc(const struct allocator *a, uint64_t size, int *dmabuf);
+static int dma_heap_alloc(const struct allocator *a, uint64_t size, int *dmabuf);
+static int udmabuf_alloc(const struct allocator *a, uint64_t size, int *dmabuf);
+static int vgem_alloc(const struct allocator *a, uint64_t size, int *dmabuf);
+
+static struct allocator allocators[] = {
+	{ .id = "ionode-system-wc", .heap = "system", .bo_flags = 0,
+	  .setup = setup_ionode, .alloc = ionode_alloc },
+	{ .id = "ionode-system-cached", .heap = "system", .bo_flags = IONODE_BO_CACHED,
+	  .setup = setup_ionode, .alloc = ionode_alloc },
+	{ .id = "ionode-system-contig", .heap = "system-contig",
+	  .bo_flags = IONODE_BO_CACHED, .contig = true,
+	  .setup = setup_ionode, .alloc = ionode_alloc },
+	{ .id = "ionode-carveout", .heap = "carveout", .bo_flags = IONODE_BO_CACHED,
+	  .contig = true, .setup = setup_ionode, .alloc = ionode_alloc },
+	{ .id = "ionode-cma", .heap = "cma", .bo_flags = IONODE_BO_CACHED,
+	  .contig = true, .setup = setup_ionode, .alloc = ionode_alloc },
+	{ .id = "dma-heap-system", .heap = "system", .peer = true,
+	  .setup = setup_dma_heap, .alloc = dma_heap_alloc },
+	{ .id = "dma-heap-cma", .heap = NULL, .peer = true, .contig = true,
+	  .setup = setup_dma_heap, .alloc = dma_heap_alloc },
+	{ .id = "udmabuf", .peer = true,
+	  .setup = setup_udmabuf, .alloc = udmabuf_alloc },
+	{ .id = "vgem", .peer = true, .lazy = true, .self_import = true,
+	  .setup = setup_vgem, .alloc = vgem_alloc },
+};
+#define NALLOCATORS	(sizeof(allocators) / sizeof(allocators[0]))
 
 static uint64_t now_ns(void)
 {
@@ -110,6 +207,15 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		die("getrusage: %s\n", strerror(errno));
+	return ru.ru_minflt;
 }
 
 static const char *fmt_size(char *buf, size_t len, uint64_t v)
@@ -128,9 +234,8 @@ static const char *fmt_size(char *buf, size_t len, uint64_t v)
  * debug kernels have, else /boot/config-RELEASE, which Debian installs,
  * else the build tree's .config), or from /proc/kallsyms (kasan_report
  * exists only in KASAN kernels); "unknown" if none of them can tell.
- * @src gets where the answer came from.
  */
-static const char *kasan_state(const char *release, char *src, size_t len)
+static const char *kasan_state(const char *release)
 {
 	char path[3][160], line[256];
 	const char *state = "unknown";
@@ -158,17 +263,13 @@ static const char *kasan_state(const char *release, char *src, size_t len)
 		}
 		if (i ? fclose(f) : pclose(f))
 			state = "unknown";
-		if (strcmp(state, "unknown")) {
-			snprintf(src, len, "%s", path[i]);
+		if (strcmp(state, "unknown"))
 			return found ? "on" : state;
-		}
 	}
 
 	f = fopen("/proc/kallsyms", "r");
-	if (!f) {
-		snprintf(src, len, "no kernel config or /proc/kallsyms");
+	if (!f)
 		return "unknown";
-	}
 	state = "off";
 	while (fgets(line, sizeof(line), f)) {
 		char *name = strrchr(line, ' ');
@@ -179,253 +280,79 @@ static const char *kasan_state(const char *release, char *src, size_t len)
 		}
 	}
 	fclose(f);
-	snprintf(src, len, "/proc/kallsyms");
 	return state;
 }
 
-/* Allocates a buffer of @size and returns its dma-buf fd (no GEM handle left). */
-static int heap_alloc(const struct heap *h, uint64_t size, int *dmabuf)
+/*
+ * The allocators: setup fills label, fd and limits or says in why what is
+ * missing; alloc returns a dma-buf fd holding the only reference.
+ */
+
+static void setup_ionode(struct allocator *a)
+{
+	const struct drm_ionode_heap_info *info = NULL;
+	uint32_t i;
+
+	snprintf(a->label, sizeof(a->label), "ionode %s (%s)", a->heap,
+		 a->bo_flags & IONODE_BO_CACHED ? "cached" : "wc");
+	if (ionode_fd < 0) {
+		snprintf(a->why, sizeof(a->why), "no ionode device");
+		return;
+	}
+	if (!strcmp(a->heap, "carveout")) {
+		/* The first carveout, whatever its number. */
+		for (i = 0; i < ionode_heap_count && !info; i++)
+			if (ionode_heaps[i].type == IONODE_HEAP_TYPE_CARVEOUT)
+				info = &ionode_heaps[i];
+	} else {
+		info = ionode_find_heap(ionode_heaps, ionode_heap_count, a->heap);
+	}
+	if (!info) {
+		snprintf(a->why, sizeof(a->why), "no such ionode heap%s",
+			 !strcmp(a->heap, "cma") ? " (the kernel has no CMA area)" :
+			 !strcmp(a->heap, "carveout") ? " (no carveout= given)" : "");
+		return;
+	}
+	snprintf(a->label, sizeof(a->label), "ionode %s (%s)", info->name,
+		 a->bo_flags & IONODE_BO_CACHED ? "cached" : "wc");
+	if (info->id >= 64) {
+		snprintf(a->why, sizeof(a->why), "heap id %u beyond the mask", info->id);
+		return;
+	}
+	a->fd = ionode_fd;
+	a->mask = 1ull << info->id;
+	a->max_alloc = info->max_alloc;
+	a->free_bytes = info->free_bytes == IONODE_SIZE_UNKNOWN ? NO_LIMIT :
+			info->free_bytes;
+}
+
+static int ionode_alloc(const struct allocator *a, uint64_t size, int *dmabuf)
 {
 	struct drm_ionode_create c = {
-		.size = size, .heap_mask = h->mask, .flags = bo_flags,
+		.size = size, .heap_mask = a->mask, .flags = a->bo_flags,
 	};
 	int ret;
 
-	if (h->dmaheap) {
-		struct dma_heap_allocation_data d = {
-			.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
-		};
-
-		if (ioctl(h->fd, DMA_HEAP_IOCTL_ALLOC, &d))
-			return -errno;
-		*dmabuf = d.fd;
-		return 0;
-	}
-
-	ret = ionode_create_ex(h->fd, &c);
+	ret = ionode_create_ex(a->fd, &c);
 	if (ret)
 		return ret;
-	ret = ionode_export(h->fd, c.handle, dmabuf);
+	ret = ionode_export(a->fd, c.handle, dmabuf);
 	if (ret) {
-		ionode_close(h->fd, c.handle);
+		ionode_close(a->fd, c.handle);
 		return ret;
 	}
 	/* The dma-buf keeps the buffer; the handle can go. */
-	ret = ionode_close(h->fd, c.handle);
+	ret = ionode_close(a->fd, c.handle);
 	if (ret)
 		close(*dmabuf);
 	return ret;
 }
 
-static void *map(int dmabuf, uint64_t size, int prot, const char *what)
-{
-	void *p;
-	int ret;
-
-	ret = ionode_dmabuf_mmap(dmabuf, size, prot, &p);
-	if (ret)
-		die("%s: mmap: %s\n", what, strerror(-ret));
-	return p;
-}
-
-/*
- * Checks a buffer's content: every byte zero, except, with @stamp non-zero,
- * the first 64-bit word of each page, which must be @stamp. A mismatch is
- * reported, and fails the run for an ionode heap (a dma-heap's is only a
- * warning: not ours to assert).
- */
-static void check(const struct heap *h, int dmabuf, uint64_t size,
-		  uint64_t stamp, const char *when)
-{
-	const uint64_t *p = map(dmabuf, size, PROT_READ, h->label);
-	size_t words = size / sizeof(*p), per_page = page_size / sizeof(*p), i;
-
-	for (i = 0; i < words; i++) {
-		uint64_t want = (stamp && !(i % per_page)) ? stamp : 0;
-
-		if (p[i] != want) {
-			fprintf(stderr, "%s: %s%s: %s: byte %zu of a %" PRIu64
-				"-byte buffer holds %#" PRIx64 " (8 bytes), expected %#"
-				PRIx64 "\n", prog, h->dmaheap ? "warning: " : "",
-				h->label, when, i * sizeof(*p), size, p[i], want);
-			if (!h->dmaheap)
-				status = 1;
-			break;
-		}
-	}
-	munmap((void *)p, size);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Median and nearest-rank 99th percentile of s[0..n), in microseconds. */
-static void stats(uint64_t *s, unsigned int n, double *median, double *p99)
-{
-	unsigned int rank = (99 * n + 99) / 100;
-
-	qsort(s, n, sizeof(*s), cmp_u64);
-	if (n % 2)
-		*median = s[n / 2] / 1e3;
-	else
-		*median = (s[n / 2 - 1] + s[n / 2]) / 2e3;
-	*p99 = s[rank - 1] / 1e3;
-}
-
-/*
- * One round of @count iterations of each measurement for @m's heap and
- * size, after WARMUP unrecorded ones. Returns false when the allocation
- * fails for want of memory or permission (@m->skip says so); dies on other
- * errors.
- */
-static bool measure_round(struct meas *m, unsigned int count)
-{
-	const struct heap *h = m->h;
-	uint64_t size = m->size, stamp = 0, t0, *out;
-	unsigned int i;
-	int fd, ret;
-	uint8_t *p;
-
-	/* A new buffer reads as zero. */
-	ret = heap_alloc(h, size, &fd);
-	if (ret == -ENOMEM || ret == -E2BIG || ret == -EPERM || ret == -EDQUOT) {
-		snprintf(m->skip, sizeof(m->skip), "skipped: allocation fails: %s",
-			 strerror(-ret));
-		return false;
-	}
-	if (ret)
-		die("%s: allocating %" PRIu64 " bytes: %s\n", h->label, size,
-		    strerror(-ret));
-	check(h, fd, size, 0, "new buffer");
-
-	/* (b) mmap, write the first word of every page, munmap. */
-	out = m->samples[M_TOUCH] + m->n;
-	for (i = 0; i < WARMUP + count; i++) {
-		uint64_t off;
-
-		t0 = now_ns();
-		p = map(fd, size, PROT_READ | PROT_WRITE, h->label);
-		stamp = i + 1;
-		for (off = 0; off < size; off += page_size)
-			*(volatile uint64_t *)(p + off) = stamp;
-		munmap(p, size);
-		if (i >= WARMUP)
-			out[i - WARMUP] = now_ns() - t0;
-	}
-	check(h, fd, size, stamp, "after the mmap+touch loop");
-
-	/* (c) DMA_BUF_IOCTL_SYNC START + END on a mapped buffer. */
-	out = m->samples[M_SYNC] + m->n;
-	p = map(fd, size, PROT_READ | PROT_WRITE, h->label);
-	for (i = 0; i < WARMUP + count; i++) {
-		t0 = now_ns();
-		ret = ionode_dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
-		if (!ret)
-			ret = ionode_dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
-		if (i >= WARMUP)
-			out[i - WARMUP] = now_ns() - t0;
-		if (ret)
-			die("%s: DMA_BUF_IOCTL_SYNC: %s\n", h->label, strerror(-ret));
-	}
-	munmap(p, size);
-	close(fd);
-
-	/* (a) allocate to a dma-buf fd and free, nothing else. */
-	out = m->samples[M_ALLOC] + m->n;
-	for (i = 0; i < WARMUP + count; i++) {
-		t0 = now_ns();
-		ret = heap_alloc(h, size, &fd);
-		if (ret)
-			die("%s: allocating %" PRIu64 " bytes (iteration %u): %s\n",
-			    h->label, size, i, strerror(-ret));
-		close(fd);
-		if (i >= WARMUP)
-			out[i - WARMUP] = now_ns() - t0;
-	}
-
-	/* Memory written above and freed must come back zeroed. */
-	ret = heap_alloc(h, size, &fd);
-	if (ret)
-		die("%s: allocating %" PRIu64 " bytes: %s\n", h->label, size,
-		    strerror(-ret));
-	check(h, fd, size, 0, "buffer allocated after the loops");
-	close(fd);
-	m->n += count;
-	return true;
-}
-
-static void ionode_heap(struct heap *h, int ion, const struct drm_ionode_heap_info *hi,
-			uint32_t count, const char *name, uint32_t type)
-{
-	const struct drm_ionode_heap_info *info = NULL;
-	uint32_t i;
-
-	memset(h, 0, sizeof(*h));
-	h->fd = ion;
-	if (name) {
-		snprintf(h->label, sizeof(h->label), "ionode %s", name);
-		info = ionode_find_heap(hi, count, name);
-	} else {
-		for (i = 0; i < count && !info; i++)
-			if (hi[i].type == type)
-				info = &hi[i];
-		snprintf(h->label, sizeof(h->label), "ionode %s",
-			 info ? info->name : ionode_heap_type_name(type));
-	}
-	if (!info) {
-		snprintf(h->why, sizeof(h->why), "no such ionode heap%s",
-			 type == IONODE_HEAP_TYPE_CMA ? " (the kernel has no CMA area)" :
-			 type == IONODE_HEAP_TYPE_CARVEOUT ? " (no carveout= given)" : "");
-		return;
-	}
-	if (info->id >= 64) {
-		snprintf(h->why, sizeof(h->why), "heap id %u beyond the mask", info->id);
-		return;
-	}
-	h->mask = 1ull << info->id;
-	h->max_alloc = info->max_alloc;
-	h->free_bytes = info->free_bytes == IONODE_SIZE_UNKNOWN ? NO_LIMIT :
-			info->free_bytes;
-}
-
-/* @name: the heap's name in /dev/dma_heap, or NULL when none was found. */
-static void dma_heap(struct heap *h, const char *name, uint64_t free_bytes)
-{
-	bool no_dir = access(DMA_HEAP_DIR, F_OK);
-	char path[300];
-
-	memset(h, 0, sizeof(*h));
-	h->dmaheap = true;
-	h->fd = -1;
-	h->max_alloc = NO_LIMIT;
-	h->free_bytes = free_bytes;
-	snprintf(h->label, sizeof(h->label), "dma-heap %s", name ? name : "(cma)");
-	if (no_dir) {
-		snprintf(h->why, sizeof(h->why),
-			 "no " DMA_HEAP_DIR " (kernel without CONFIG_DMABUF_HEAPS)");
-		return;
-	}
-	if (!name) {
-		snprintf(h->why, sizeof(h->why),
-			 "no CMA dma-heap (needs CONFIG_DMABUF_HEAPS_CMA and a CMA area)");
-		return;
-	}
-	snprintf(path, sizeof(path), DMA_HEAP_DIR "/%s", name);
-	h->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (h->fd < 0)
-		snprintf(h->why, sizeof(h->why), DMA_HEAP_DIR "/%s: %s", name,
-			 strerror(errno));
-}
-
 /* The first dma-heap other than "system", by name, or NULL. */
 static char *dma_heap_cma_name(void)
 {
-	struct dirent *de;
 	char *best = NULL;
+	struct dirent *de;
 	DIR *d;
 
 	d = opendir(DMA_HEAP_DIR);
@@ -443,12 +370,339 @@ static char *dma_heap_cma_name(void)
 	return best;
 }
 
+static void setup_dma_heap(struct allocator *a)
+{
+	char path[64], *name = NULL;
+	uint32_t i;
+
+	a->max_alloc = NO_LIMIT;
+	a->free_bytes = NO_LIMIT;
+	if (a->heap) {
+		snprintf(a->label, sizeof(a->label), "dma-heap %s", a->heap);
+	} else {
+		name = dma_heap_cma_name();
+		snprintf(a->label, sizeof(a->label), "dma-heap %s",
+			 name ? name : "(cma)");
+		/* Both draw from the default CMA area: ionode knows what is free. */
+		for (i = 0; i < ionode_heap_count; i++)
+			if (ionode_heaps[i].type == IONODE_HEAP_TYPE_CMA &&
+			    ionode_heaps[i].free_bytes != IONODE_SIZE_UNKNOWN)
+				a->free_bytes = ionode_heaps[i].free_bytes;
+	}
+	if (access(DMA_HEAP_DIR, F_OK)) {
+		snprintf(a->why, sizeof(a->why), "no " DMA_HEAP_DIR
+			 " (kernel without CONFIG_DMABUF_HEAPS, peer module not loaded)");
+		goto out;
+	}
+	if (!a->heap && !name) {
+		snprintf(a->why, sizeof(a->why),
+			 "no CMA dma-heap (needs CONFIG_DMABUF_HEAPS_CMA and a CMA area)");
+		goto out;
+	}
+	snprintf(path, sizeof(path), DMA_HEAP_DIR "/%.40s", a->heap ? a->heap : name);
+	a->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (a->fd < 0)
+		snprintf(a->why, sizeof(a->why), "%s: %s", path, strerror(errno));
+out:
+	free(name);
+}
+
+static int dma_heap_alloc(const struct allocator *a, uint64_t size, int *dmabuf)
+{
+	struct dma_heap_allocation_data d = {
+		.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
+	};
+
+	if (ioctl(a->fd, DMA_HEAP_IOCTL_ALLOC, &d))
+		return -errno;
+	*dmabuf = d.fd;
+	return 0;
+}
+
+static void setup_udmabuf(struct allocator *a)
+{
+	snprintf(a->label, sizeof(a->label), "udmabuf");
+	/* The module's size_limit_mb, 64 by default; the sizes stay below. */
+	a->max_alloc = NO_LIMIT;
+	a->free_bytes = NO_LIMIT;
+	a->fd = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
+	if (a->fd < 0)
+		snprintf(a->why, sizeof(a->why), UDMABUF_DEV ": %s%s", strerror(errno),
+			 errno == ENOENT ? " (kernel without CONFIG_UDMABUF, peer module not loaded)" : "");
+}
+
+static int udmabuf_alloc(const struct allocator *a, uint64_t size, int *dmabuf)
+{
+	struct udmabuf_create c = {
+		.flags = UDMABUF_FLAGS_CLOEXEC, .offset = 0, .size = size,
+	};
+	int memfd, fd, ret = 0;
+
+	memfd = memfd_create("bench_heaps", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (memfd < 0)
+		return -errno;
+	if (ftruncate(memfd, size) || fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+		ret = -errno;
+		goto out;
+	}
+	c.memfd = memfd;
+	fd = ioctl(a->fd, UDMABUF_CREATE, &c);
+	if (fd < 0)
+		ret = -errno;
+	else
+		*dmabuf = fd;
+out:
+	/* The dma-buf holds the memfd's pages. */
+	close(memfd);
+	return ret;
+}
+
+static void setup_vgem(struct allocator *a)
+{
+	snprintf(a->label, sizeof(a->label), "vgem");
+	a->max_alloc = NO_LIMIT;
+	a->free_bytes = NO_LIMIT;
+	if (vgem_fd < 0) {
+		snprintf(a->why, sizeof(a->why), "no vgem device (modprobe vgem)");
+		return;
+	}
+	a->fd = vgem_fd;
+}
+
+static int vgem_alloc(const struct allocator *a, uint64_t size, int *dmabuf)
+{
+	/* Rows of one page: any page-aligned size. */
+	struct drm_mode_create_dumb c = {
+		.width = page_size / 4, .bpp = 32, .height = size / page_size,
+	};
+	int ret;
+
+	if (size % page_size)
+		return -EINVAL;
+	ret = ionode_ioctl(a->fd, DRM_IOCTL_MODE_CREATE_DUMB, &c);
+	if (ret)
+		return ret;
+	ret = ionode_export(a->fd, c.handle, dmabuf);
+	if (ret) {
+		ionode_close(a->fd, c.handle);
+		return ret;
+	}
+	ret = ionode_close(a->fd, c.handle);
+	if (ret)
+		close(*dmabuf);
+	return ret;
+}
+
+/* The measurements. */
+
+static void *map(int dmabuf, uint64_t size, int prot, const char *what)
+{
+	void *p;
+	int ret;
+
+	ret = ionode_dmabuf_mmap(dmabuf, size, prot, &p);
+	if (ret)
+		die("%s: mmap: %s\n", what, strerror(-ret));
+	return p;
+}
+
+/*
+ * Checks a buffer's content: every byte zero, except, with @stamp non-zero,
+ * the first 64-bit word of each page, which must be @stamp. A mismatch is
+ * reported, and fails the run for an ionode heap (a peer's is only a
+ * warning: not ours to assert).
+ */
+static void check(const struct allocator *a, int dmabuf, uint64_t size,
+		  uint64_t stamp, const char *when)
+{
+	const uint64_t *p = map(dmabuf, size, PROT_READ, a->label);
+	size_t words = size / sizeof(*p), per_page = page_size / sizeof(*p), i;
+
+	for (i = 0; i < words; i++) {
+		uint64_t want = (stamp && !(i % per_page)) ? stamp : 0;
+
+		if (p[i] != want) {
+			fprintf(stderr, "%s: %s%s: %s: byte %zu of a %" PRIu64
+				"-byte buffer holds %#" PRIx64 " (8 bytes), expected %#"
+				PRIx64 "\n", prog, a->peer ? "warning: " : "",
+				a->label, when, i * sizeof(*p), size, p[i], want);
+			if (!a->peer)
+				status = 1;
+			break;
+		}
+	}
+	munmap((void *)p, size);
+}
+
+static int alloc_or_die(const struct meas *m, int *fd)
+{
+	int ret = m->a->alloc(m->a, m->plan->size, fd);
+
+	if (ret)
+		die("%s: allocating %" PRIu64 " bytes: %s\n", m->a->label,
+		    m->plan->size, strerror(-ret));
+	return *fd;
+}
+
+static void drop_caches(void)
+{
+	int fd = open(DROP_CACHES, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "3\n", 2) != 2)
+		die(DROP_CACHES ": %s\n", strerror(errno));
+	close(fd);
+}
+
+static void record(struct meas *m, enum metric k, unsigned int i, uint64_t v)
+{
+	if (i >= WARMUP || k == M_COLD)
+		m->samples[k][m->n[k]++] = v;
+}
+
+/* This round's share of metric @k's iterations. */
+static unsigned int share(const struct meas *m, enum metric k, unsigned int r)
+{
+	unsigned int n = m->plan->n[k];
+
+	return n * (r + 1) / ROUNDS - n * r / ROUNDS;
+}
+
+/*
+ * Round @r of every measurement for @m's allocator and size. Returns false
+ * when the allocation fails for want of memory or permission (@m->skip says
+ * so); dies on other errors.
+ */
+static bool measure_round(struct meas *m, unsigned int r)
+{
+	const struct allocator *a = m->a;
+	uint64_t size = m->plan->size, stamp = 0, t0, t1, t2, off;
+	unsigned int i, n;
+	uint32_t handle;
+	uint8_t *p;
+	long f0;
+	int fd, ret;
+
+	/* A new buffer reads as zero. */
+	ret = a->alloc(a, size, &fd);
+	if (ret == -ENOMEM || ret == -E2BIG || ret == -EPERM || ret == -EDQUOT) {
+		snprintf(m->skip, sizeof(m->skip), "skipped: allocation fails: %s",
+			 strerror(-ret));
+		return false;
+	}
+	if (ret)
+		die("%s: allocating %" PRIu64 " bytes: %s\n", a->label, size,
+		    strerror(-ret));
+	check(a, fd, size, 0, "new buffer");
+	close(fd);
+
+	/* First touch of new buffers; the last one's writes are checked. */
+	n = WARMUP + share(m, M_TOUCH, r);
+	for (i = 0; i < n; i++) {
+		alloc_or_die(m, &fd);
+		stamp = ((uint64_t)r << 32) | (i + 1);
+		f0 = minflt();
+		t0 = now_ns();
+		p = map(fd, size, PROT_READ | PROT_WRITE, a->label);
+		for (off = 0; off < size; off += page_size)
+			*(volatile uint64_t *)(p + off) = stamp;
+		munmap(p, size);
+		t1 = now_ns();
+		record(m, M_TOUCH, i, t1 - t0);
+		record(m, M_FAULTS, i, minflt() - f0);
+		if (i + 1 == n)
+			check(a, fd, size, stamp, "after the first touch");
+		close(fd);
+	}
+
+	/* SYNC START + END against two rejected ioctls, on one mapped buffer. */
+	alloc_or_die(m, &fd);
+	p = map(fd, size, PROT_READ | PROT_WRITE, a->label);
+	n = WARMUP + share(m, M_SYNC, r);
+	for (i = 0; i < n; i++) {
+		t0 = now_ns();
+		ret = ionode_dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+		if (!ret)
+			ret = ionode_dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+		t1 = now_ns();
+		if (ret)
+			die("%s: DMA_BUF_IOCTL_SYNC: %s\n", a->label, strerror(-ret));
+		if (ioctl(fd, DMA_BUF_IOCTL_NOOP, &off) != -1 || errno != ENOTTY ||
+		    ioctl(fd, DMA_BUF_IOCTL_NOOP, &off) != -1 || errno != ENOTTY)
+			die("%s: the no-op ioctl did not fail with ENOTTY\n", a->label);
+		t2 = now_ns();
+		record(m, M_SYNC, i, t1 - t0);
+		record(m, M_NOOP, i, t2 - t1);
+	}
+	munmap(p, size);
+
+	/* The same buffer imported into vgem and released. */
+	n = vgem_fd < 0 ? 0 : WARMUP + share(m, M_IMPORT, r);
+	for (i = 0; i < n; i++) {
+		t0 = now_ns();
+		ret = ionode_import(vgem_fd, fd, &handle);
+		if (ret)
+			die("%s: importing into vgem: %s\n", a->label, strerror(-ret));
+		ret = ionode_close(vgem_fd, handle);
+		if (ret)
+			die("%s: GEM_CLOSE in vgem: %s\n", a->label, strerror(-ret));
+		record(m, M_IMPORT, i, now_ns() - t0);
+	}
+	close(fd);
+
+	/* Allocate to a dma-buf fd and free, pools warm. */
+	n = WARMUP + share(m, M_ALLOC, r);
+	for (i = 0; i < n; i++) {
+		t0 = now_ns();
+		alloc_or_die(m, &fd);
+		close(fd);
+		record(m, M_ALLOC, i, now_ns() - t0);
+	}
+
+	/* Memory written above and freed must come back zeroed. */
+	alloc_or_die(m, &fd);
+	check(a, fd, size, 0, "buffer allocated after the loops");
+	close(fd);
+
+	/* The same from empty pools: every shrinker run first. */
+	n = have_drop_caches ? share(m, M_COLD, r) : 0;
+	for (i = 0; i < n; i++) {
+		drop_caches();
+		t0 = now_ns();
+		alloc_or_die(m, &fd);
+		close(fd);
+		record(m, M_COLD, i, now_ns() - t0);
+	}
+	return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median and nearest-rank 99th percentile of s[0..n), divided by @div. */
+static void stats(uint64_t *s, unsigned int n, double div, double *median, double *p99)
+{
+	unsigned int rank = (99 * n + 99) / 100;
+
+	if (!n) {
+		*median = *p99 = -1;
+		return;
+	}
+	qsort(s, n, sizeof(*s), cmp_u64);
+	if (n % 2)
+		*median = s[n / 2] / div;
+	else
+		*median = (s[n / 2 - 1] + s[n / 2]) / 2.0 / div;
+	*p99 = s[rank - 1] / div;
+}
+
 static void print_header(void)
 {
-	printf("%-22s %-7s %20s %20s %20s\n", "", "", "alloc+free (us)",
-	       "mmap+touch (us)", "sync pair (us)");
-	printf("%-22s %-7s %9s %10s %9s %10s %9s %10s\n", "heap", "size",
-	       "median", "p99", "median", "p99", "median", "p99");
+	printf("%-30s %-7s %10s %10s %10s %8s %8s %8s %9s\n", "allocator", "size",
+	       "alloc", "cold", "touch", "faults", "sync", "noop", "import");
 }
 
 static void print_row(const struct meas *m)
@@ -456,116 +710,193 @@ static void print_row(const struct meas *m)
 	unsigned int k;
 	char sz[24];
 
-	printf("%-22s %-7s", m->h->label, fmt_size(sz, sizeof(sz), m->size));
+	printf("%-30s %-7s", m->a->label, fmt_size(sz, sizeof(sz), m->plan->size));
 	if (m->skip[0]) {
 		printf(" %s\n", m->skip);
 		return;
 	}
-	for (k = 0; k < NMETRICS; k++)
-		printf(" %9.1f %10.1f", m->median[k], m->p99[k]);
-	printf("\n");
-}
+	for (k = 0; k < NMETRICS; k++) {
+		int w = k <= M_TOUCH ? 10 : k == M_IMPORT ? 9 : 8;
 
-static void print_ratio(const struct meas *a, const struct meas *b)
-{
-	unsigned int k;
-
-	printf("%-30s", "  ratio ionode/dma-heap");
-	for (k = 0; k < NMETRICS; k++)
-		printf(" %8.2fx%*s", a->median[k] / b->median[k],
-		       k + 1 < NMETRICS ? 11 : 0, "");
+		if (!m->n[k])
+			printf(" %*s", w, "-");
+		else
+			printf(" %*.*f", w, k == M_FAULTS ? 0 : 1, m->median[k]);
+	}
 	printf("\n");
+	fflush(stdout);
 }
 
 /*
- * Measures heap @a, and heap @b when not NULL, at @size and prints their
- * rows (and the ratio of their medians). The iterations are split into
- * rounds that alternate between the two heaps, so that a change in the
- * machine's load (another VM, say) weighs on both alike.
+ * Measures every present allocator at one size, in rounds that visit the
+ * allocators in a rotating order.
  */
-static void bench(const struct heap *a, const struct heap *b, uint64_t size)
+static void bench_size(struct meas *ms, unsigned int count)
 {
-	unsigned int rounds = iters < ROUNDS ? iters : ROUNDS, r, j, k;
-	struct meas m[2];
-	char lim[24];
+	unsigned int r, j, k;
 
-	memset(m, 0, sizeof(m));
-	for (j = 0; j < 2; j++) {
-		struct meas *x = &m[j];
+	for (r = 0; r < ROUNDS; r++)
+		for (j = 0; j < count; j++) {
+			struct meas *m = &ms[(j + r) % count];
 
-		x->h = j ? b : a;
-		x->size = size;
-		if (!x->h)
-			continue;
-		if (size > x->h->max_alloc)
-			snprintf(x->skip, sizeof(x->skip), "skipped: above the heap's max_alloc (%s)",
-				 fmt_size(lim, sizeof(lim), x->h->max_alloc));
-		else if (size > x->h->free_bytes)
-			snprintf(x->skip, sizeof(x->skip), "skipped: above the heap's free bytes (%s)",
-				 fmt_size(lim, sizeof(lim), x->h->free_bytes));
-		for (k = 0; k < NMETRICS && !x->skip[0]; k++) {
-			x->samples[k] = calloc(iters, sizeof(uint64_t));
-			if (!x->samples[k])
-				die("out of memory\n");
+			if (!m->skip[0])
+				measure_round(m, r);
 		}
+	for (j = 0; j < count; j++) {
+		struct meas *m = &ms[j];
+
+		for (k = 0; k < NMETRICS && !m->skip[0]; k++)
+			stats(m->samples[k], m->n[k], k == M_FAULTS ? 1 : 1e3,
+			      &m->median[k], &m->p99[k]);
+		print_row(m);
 	}
+}
 
-	for (r = 0; r < rounds; r++) {
-		unsigned int count = iters * (r + 1) / rounds - iters * r / rounds;
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
 
-		for (j = 0; j < 2; j++) {
-			struct meas *x = &m[(r % 2) ? 1 - j : j];
+static void json_num(FILE *f, double v)
+{
+	if (v < 0)
+		fprintf(f, "null");
+	else
+		fprintf(f, "%.3f", v);
+}
 
-			if (x->h && !x->skip[0])
-				measure_round(x, count);
+/* Every allocator, and every measured size of each, with -o. */
+static void write_json(const char *path, const struct utsname *un, const char *kasan,
+		       drmVersionPtr ver, struct meas (*ms)[NALLOCATORS],
+		       unsigned int nsizes, const uint64_t *sizes, double secs)
+{
+	unsigned int i, s, k;
+	bool first;
+	FILE *f;
+
+	f = fopen(path, "w");
+	if (!f)
+		die("%s: %s\n", path, strerror(errno));
+	fprintf(f, "{\n  \"tool\": \"bench_heaps\",\n  \"version\": 1,\n  \"kernel\": ");
+	json_str(f, un->release);
+	fprintf(f, ",\n  \"kasan\": ");
+	json_str(f, kasan);
+	fprintf(f, ",\n  \"ionode\": \"%d.%d.%d\",\n",
+		ver ? ver->version_major : -1, ver ? ver->version_minor : -1,
+		ver ? ver->version_patchlevel : -1);
+	fprintf(f, "  \"rounds\": %u,\n  \"warmup\": %u,\n  \"cold\": %s,\n"
+		"  \"seconds\": %.0f,\n  \"checks_failed\": %s,\n  \"sizes\": [",
+		ROUNDS, WARMUP, have_drop_caches ? "true" : "false", secs,
+		status ? "true" : "false");
+	for (s = 0; s < nsizes; s++)
+		fprintf(f, "%s%" PRIu64, s ? ", " : "", sizes[s]);
+	fprintf(f, "],\n  \"allocators\": [\n");
+	for (i = 0; i < NALLOCATORS; i++) {
+		const struct allocator *a = &allocators[i];
+
+		fprintf(f, "    {\"id\": ");
+		json_str(f, a->id);
+		fprintf(f, ", \"label\": ");
+		json_str(f, a->label);
+		fprintf(f, ", \"peer\": %s, \"contig\": %s, \"lazy\": %s, \"self_import\": %s,",
+			a->peer ? "true" : "false", a->contig ? "true" : "false",
+			a->lazy ? "true" : "false", a->self_import ? "true" : "false");
+		fprintf(f, "\n     \"missing\": ");
+		if (a->why[0])
+			json_str(f, a->why);
+		else
+			fprintf(f, "null");
+		fprintf(f, ",\n     \"results\": [");
+		first = true;
+		for (s = 0; s < nsizes && !a->why[0]; s++) {
+			const struct meas *m = &ms[s][i];
+
+			fprintf(f, "%s\n       {\"size\": %" PRIu64, first ? "" : ",",
+				sizes[s]);
+			first = false;
+			if (m->skip[0]) {
+				fprintf(f, ", \"skipped\": ");
+				json_str(f, m->skip);
+				fprintf(f, "}");
+				continue;
+			}
+			for (k = 0; k < NMETRICS; k++) {
+				fprintf(f, ",\n        \"%s\": {\"median\": ", metric_key[k]);
+				json_num(f, m->n[k] ? m->median[k] : -1);
+				fprintf(f, ", \"p99\": ");
+				json_num(f, m->n[k] ? m->p99[k] : -1);
+				fprintf(f, ", \"n\": %u}", m->n[k]);
+			}
+			fprintf(f, "}");
 		}
+		fprintf(f, "%s]}%s\n", first ? "" : "\n     ",
+			i + 1 < NALLOCATORS ? "," : "");
 	}
-
-	for (j = 0; j < 2; j++) {
-		struct meas *x = &m[j];
-
-		if (!x->h)
-			continue;
-		if (!x->skip[0])
-			for (k = 0; k < NMETRICS; k++)
-				stats(x->samples[k], iters, &x->median[k], &x->p99[k]);
-		print_row(x);
-		for (k = 0; k < NMETRICS; k++)
-			free(x->samples[k]);
-	}
-	if (b && !m[0].skip[0] && !m[1].skip[0])
-		print_ratio(&m[0], &m[1]);
-	fflush(stdout);
+	fprintf(f, "  ]\n}\n");
+	if (fclose(f))
+		die("%s: %s\n", path, strerror(errno));
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [-n ITERATIONS] [-w]\n"
-		"  -n  measured iterations per heap, size and measurement (default %u)\n"
-		"  -w  write-combined ionode buffers instead of cached ones\n",
-		prog, DEFAULT_ITERS);
+		"usage: %s [-o FILE.json] [-f FACTOR] [-s SIZE,...] [-a ID,...]\n"
+		"  -o  write every figure to FILE.json (tools/bench/report.py reads it)\n"
+		"  -f  multiply every iteration count by FACTOR (default 1; at least 1\n"
+		"      iteration per round)\n"
+		"  -s  only these sizes, in KiB (default 4,64,1024,8192,32768)\n"
+		"  -a  only these allocators, by id:",
+		prog);
+	for (unsigned int i = 0; i < NALLOCATORS; i++)
+		fprintf(f, " %s", allocators[i].id);
+	fprintf(f, "\n");
+}
+
+static bool listed(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+	const char *p;
+
+	for (p = list; (p = strstr(p, word)); p += len)
+		if ((p == list || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
 {
-	struct heap pairs[2][2], solo[2];
-	struct drm_ionode_heap_info *hi;
-	char kasan_src[160], *cma_name;
+	struct meas (*ms)[NALLOCATORS];
+	struct size_plan plan[NSIZES];
+	const char *json = NULL, *only_sizes = NULL, *only = NULL;
+	uint64_t sizes[NSIZES], t0;
+	unsigned int i, s, k, nsizes = 0, count;
 	drmVersionPtr ver;
 	struct utsname un;
-	unsigned int s, k;
-	uint32_t count;
-	uint64_t t0;
-	int opt, ion, ret;
+	const char *kasan;
+	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "n:wh")) != -1) {
+	while ((opt = getopt(argc, argv, "o:f:s:a:h")) != -1) {
 		switch (opt) {
-		case 'n':
-			iters = strtoul(optarg, NULL, 0);
+		case 'o':
+			json = optarg;
 			break;
-		case 'w':
-			bo_flags = 0;
+		case 'f':
+			factor = strtod(optarg, NULL);
+			break;
+		case 's':
+			only_sizes = optarg;
+			break;
+		case 'a':
+			only = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -575,76 +906,135 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!iters || iters > 1000000 || optind != argc) {
+	if (!(factor > 0 && factor <= 100) || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
 	page_size = sysconf(_SC_PAGESIZE);
 
-	ion = ionode_open();
-	if (ion < 0) {
-		fprintf(stderr, "%s: no ionode device: %s\n", prog, strerror(-ion));
+	for (s = 0; s < NSIZES; s++) {
+		char kib[24];
+
+		snprintf(kib, sizeof(kib), "%" PRIu64, default_plan[s].size >> 10);
+		if (only_sizes && !listed(only_sizes, kib))
+			continue;
+		plan[nsizes] = default_plan[s];
+		for (k = 0; k < NMETRICS; k++) {
+			unsigned int n = plan[nsizes].n[k] * factor + 0.5;
+
+			plan[nsizes].n[k] = n < ROUNDS ? ROUNDS : n;
+		}
+		/* Counted in the same iterations as touch and sync. */
+		plan[nsizes].n[M_FAULTS] = plan[nsizes].n[M_TOUCH];
+		plan[nsizes].n[M_NOOP] = plan[nsizes].n[M_SYNC];
+		sizes[nsizes] = plan[nsizes].size;
+		nsizes++;
+	}
+	if (!nsizes) {
+		usage(stderr);
+		return 2;
+	}
+
+	ionode_fd = ionode_open();
+	if (ionode_fd < 0) {
+		fprintf(stderr, "%s: no ionode device: %s\n", prog, strerror(-ionode_fd));
 		return 77;
 	}
-	ret = ionode_query_heaps(ion, &hi, &count);
+	ret = ionode_query_heaps(ionode_fd, &ionode_heaps, &ionode_heap_count);
 	if (ret)
 		die("DRM_IOCTL_IONODE_QUERY_HEAPS: %s\n", strerror(-ret));
+	vgem_fd = ionode_open_driver("vgem", DRM_NODE_PRIMARY);
+	have_drop_caches = !access(DROP_CACHES, W_OK);
 
-	ionode_heap(&pairs[0][0], ion, hi, count, "system", IONODE_HEAP_TYPE_SYSTEM);
-	dma_heap(&pairs[0][1], "system", NO_LIMIT);
-	ionode_heap(&pairs[1][0], ion, hi, count, "cma", IONODE_HEAP_TYPE_CMA);
-	/* Both draw from the default CMA area: ionode knows what is free. */
-	cma_name = dma_heap_cma_name();
-	dma_heap(&pairs[1][1], cma_name,
-		 pairs[1][0].why[0] ? NO_LIMIT : pairs[1][0].free_bytes);
-	free(cma_name);
-	ionode_heap(&solo[0], ion, hi, count, "system-contig", IONODE_HEAP_TYPE_SYSTEM_CONTIG);
-	ionode_heap(&solo[1], ion, hi, count, NULL, IONODE_HEAP_TYPE_CARVEOUT);
+	for (i = 0; i < NALLOCATORS; i++) {
+		struct allocator *a = &allocators[i];
+
+		a->fd = -1;
+		a->setup(a);
+		if (only && !listed(only, a->id))
+			snprintf(a->why, sizeof(a->why), "not asked for (-a)");
+	}
 
 	if (uname(&un))
 		die("uname: %s\n", strerror(errno));
-	ver = drmGetVersion(ion);
-	printf("%s: kernel %s, KASAN %s (%s), ionode %d.%d.%d\n", prog, un.release,
-	       kasan_state(un.release, kasan_src, sizeof(kasan_src)), kasan_src,
+	kasan = kasan_state(un.release);
+	ver = drmGetVersion(ionode_fd);
+	printf("%s: kernel %s, KASAN %s, ionode %d.%d.%d\n", prog, un.release, kasan,
 	       ver ? ver->version_major : -1, ver ? ver->version_minor : -1,
 	       ver ? ver->version_patchlevel : -1);
-	drmFreeVersion(ver);
-	printf("  %u iterations per measurement, in %u rounds alternating between the\n"
-	       "  heaps of a pair (%u warm-up iterations each); %s ionode buffers,\n"
-	       "  cached dma-heap buffers; median and 99th percentile in microseconds\n\n",
-	       iters, iters < ROUNDS ? iters : ROUNDS, WARMUP,
-	       bo_flags & IONODE_BO_CACHED ? "cached" : "write-combined");
-
-	t0 = now_ns();
-	print_header();
-	for (k = 0; k < 2; k++) {
-		struct heap *a = pairs[k][0].why[0] ? NULL : &pairs[k][0];
-		struct heap *b = pairs[k][1].why[0] ? NULL : &pairs[k][1];
-
-		printf("\n");
-		for (s = 0; s < 2; s++)
-			if (pairs[k][s].why[0])
-				printf("%-22s %-7s skipped: %s\n", pairs[k][s].label,
-				       "-", pairs[k][s].why);
-		for (s = 0; s < NSIZES && (a || b); s++)
-			bench(a ? a : b, a ? b : NULL, sizes[s]);
-	}
+	printf("  medians: microseconds, faults per first touch; %u rounds over the\n"
+	       "  allocators, %u warm-up iteration(s) each; cold: %s; no-op: two rejected\n"
+	       "  ioctls (ENOTTY) against a SYNC pair; import: into vgem and back%s\n",
+	       ROUNDS, WARMUP, have_drop_caches ? "after drop_caches" :
+	       "not measured (" DROP_CACHES " not writable)",
+	       vgem_fd < 0 ? " (no vgem: not measured)" : "");
+	if (!strcmp(kasan, "on"))
+		printf("  KASAN is on: absolute times are distorted, compare ratios only\n");
+	for (i = 0; i < NALLOCATORS; i++)
+		if (allocators[i].why[0])
+			printf("  %s: missing: %s\n", allocators[i].label, allocators[i].why);
 	printf("\n");
-	for (k = 0; k < 2; k++) {
-		if (solo[k].why[0]) {
-			printf("%-22s %-7s skipped: %s\n", solo[k].label, "-", solo[k].why);
-			continue;
+	print_header();
+
+	ms = calloc(nsizes, sizeof(*ms));
+	if (!ms)
+		die("out of memory\n");
+	t0 = now_ns();
+	for (s = 0; s < nsizes; s++) {
+		struct meas row[NALLOCATORS];
+		char lim[24];
+
+		count = 0;
+		for (i = 0; i < NALLOCATORS; i++) {
+			struct allocator *a = &allocators[i];
+			struct meas *m = &row[count];
+
+			if (a->why[0])
+				continue;
+			memset(m, 0, sizeof(*m));
+			m->a = a;
+			m->plan = &plan[s];
+			if (plan[s].size > a->max_alloc)
+				snprintf(m->skip, sizeof(m->skip),
+					 "skipped: above the heap's max_alloc (%s)",
+					 fmt_size(lim, sizeof(lim), a->max_alloc));
+			else if (plan[s].size > a->free_bytes)
+				snprintf(m->skip, sizeof(m->skip),
+					 "skipped: above the heap's free bytes (%s)",
+					 fmt_size(lim, sizeof(lim), a->free_bytes));
+			for (k = 0; k < NMETRICS && !m->skip[0]; k++) {
+				m->samples[k] = calloc(plan[s].n[k], sizeof(uint64_t));
+				if (!m->samples[k])
+					die("out of memory\n");
+			}
+			count++;
 		}
-		for (s = 0; s < NSIZES; s++)
-			bench(&solo[k], NULL, sizes[s]);
+		bench_size(row, count);
+		for (i = 0, k = 0; i < NALLOCATORS; i++) {
+			if (allocators[i].why[0])
+				continue;
+			ms[s][i] = row[k];
+			for (unsigned int j = 0; j < NMETRICS; j++) {
+				free(row[k].samples[j]);
+				ms[s][i].samples[j] = NULL;
+			}
+			k++;
+		}
 	}
 	printf("\n%s: %.0f s%s\n", prog, (now_ns() - t0) / 1e9,
 	       status ? ", FAILED: a buffer did not hold what it should (see above)" : "");
+	if (json)
+		write_json(json, &un, kasan, ver, ms, nsizes, sizes, (now_ns() - t0) / 1e9);
 
-	for (k = 0; k < 2; k++)
-		if (pairs[k][1].fd >= 0)
-			close(pairs[k][1].fd);
-	free(hi);
-	close(ion);
+	drmFreeVersion(ver);
+	for (i = 0; i < NALLOCATORS; i++)
+		if (allocators[i].fd >= 0 && allocators[i].fd != ionode_fd &&
+		    allocators[i].fd != vgem_fd)
+			close(allocators[i].fd);
+	free(ms);
+	free(ionode_heaps);
+	if (vgem_fd >= 0)
+		close(vgem_fd);
+	close(ionode_fd);
 	return status;
 }

@@ -2,7 +2,8 @@
 # install-deps.sh: install the Debian packages ionode's build, tests and
 # demo need, on a fresh Debian 12 machine as on a prepared one. Quick when
 # everything is there: it asks dpkg first and calls apt-get only for what
-# is missing. With --full, also what building the debug kernel needs.
+# is missing. With --full, also what building the debug kernel needs; with
+# --bench, what `make bench`'s chart needs (python3-matplotlib).
 set -euo pipefail
 
 pkgs=(
@@ -11,9 +12,13 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	libdrm-dev libdrm-tests v4l-utils sparse
 )
-if [[ ${1:-} == --full ]]; then
-	pkgs+=(flex bison bc libelf-dev libssl-dev dwarves rsync)
-fi
+for arg in "$@"; do
+	case $arg in
+	--full) pkgs+=(flex bison bc libelf-dev libssl-dev dwarves rsync) ;;
+	--bench) pkgs+=(python3-matplotlib) ;;
+	*) echo "usage: tools/install-deps.sh [--full] [--bench]" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${pkgs[@]}"; do
