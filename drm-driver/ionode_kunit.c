@@ -18,6 +18,7 @@
 
 #include "ionode_backing.h"
 #include "ionode_drv.h"
+#include "ionode_pool.h"
 
 /* ---- request arithmetic ---- */
 
@@ -728,5 +729,78 @@ static struct kunit_suite import_suite = {
 	.test_cases = import_cases,
 };
 
-kunit_test_suites(&args_suite, &select_suite, &carveout_suite, &quota_suite,
+/* ---- pools ---- */
+
+/* A 2 MiB chunk (the worker's path): dirty, zeroed, then handed back. */
+static void pool_reuse_test(struct kunit *test)
+{
+	const unsigned int order = ionode_pool_orders[0];
+	struct page *page, *got, **pages;
+	unsigned long i, n = 1UL << order;
+	bool zero = true;
+
+	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	page = alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_NOWARN, order);
+	if (!page)
+		kunit_skip(test, "no free 2 MiB block");
+	for (i = 0; i < n; i++) {
+		pages[i] = nth_page(page, i);
+		memset(page_address(pages[i]), 0xa5, PAGE_SIZE);
+	}
+
+	/* A kernel thread's pages are nobody's: the root set has them. */
+	KUNIT_ASSERT_NULL(test, ionode_pool_owner());
+	ionode_pool_put_pages(pages, n, false);
+	ionode_pool_flush();
+
+	/* Not in the other caching mode's list, nor some cgroup's. */
+	got = ionode_pool_take((const void *)pages, false, order);
+	KUNIT_EXPECT_NULL(test, got);
+	got = ionode_pool_take(NULL, true, order);
+	KUNIT_EXPECT_TRUE(test, got != page);
+	if (got)
+		ionode_pool_free_chunk(got, true);
+
+	got = ionode_pool_take(NULL, false, order);
+	KUNIT_ASSERT_PTR_EQ(test, got, page);
+	for (i = 0; i < n; i++)
+		zero &= !memchr_inv(page_address(nth_page(got, i)), 0, PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, zero);
+	__free_pages(got, order);
+}
+
+/* A single page is zeroed by the task that frees it. */
+static void pool_inline_test(struct kunit *test)
+{
+	struct page *page = alloc_page(GFP_KERNEL), *got;
+	struct ionode_pool_stats before, after;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	memset(page_address(page), 0x5a, PAGE_SIZE);
+	ionode_pool_get_stats(&before);
+	ionode_pool_put_pages(&page, 1, false);
+	ionode_pool_get_stats(&after);
+	KUNIT_EXPECT_EQ(test, after.clean_bytes[0],
+			before.clean_bytes[0] + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, after.dirty_bytes, before.dirty_bytes);
+
+	got = ionode_pool_take(NULL, false, 0);
+	KUNIT_ASSERT_PTR_EQ(test, got, page);
+	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(got), 0, PAGE_SIZE));
+	__free_page(got);
+}
+
+static struct kunit_case pool_cases[] = {
+	KUNIT_CASE(pool_reuse_test),
+	KUNIT_CASE(pool_inline_test),
+	{}
+};
+
+static struct kunit_suite pool_suite = {
+	.name = "ionode_pool",
+	.test_cases = pool_cases,
+};
+
+kunit_test_suites(&args_suite, &pool_suite, &select_suite, &carveout_suite, &quota_suite,
 		  &import_suite);

@@ -621,6 +621,15 @@ static struct shrinker pool_shrinker = {
 };
 
 /**
+ * ionode_pool_flush - wait until the worker has zeroed and released what
+ *	was freed before the call (for tests)
+ */
+void ionode_pool_flush(void)
+{
+	flush_work(&pool_work);
+}
+
+/**
  * ionode_pool_get_stats - what the pools hold now
  * @stats: filled in
  */

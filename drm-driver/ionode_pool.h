@@ -42,6 +42,7 @@ void ionode_pool_count_miss(void);
 void ionode_pool_put_pages(struct page **pages, unsigned long count, bool wc);
 void ionode_pool_free_chunk(struct page *page, bool wc);
 unsigned long ionode_pool_release_owner(const void *owner);
+void ionode_pool_flush(void);
 void ionode_pool_get_stats(struct ionode_pool_stats *stats);
 void ionode_pool_show(struct seq_file *m);
 

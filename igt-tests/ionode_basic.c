@@ -4,16 +4,21 @@
  *
  * Checks what uapi/ionode_drm.h promises for DRM_IOCTL_VERSION, the node
  * layout, DRM_IOCTL_IONODE_QUERY_HEAPS, DRM_IOCTL_IONODE_CREATE,
- * DRM_IOCTL_IONODE_MAP_OFFSET, DRM_IOCTL_IONODE_BO_INFO and GEM_CLOSE,
+ * DRM_IOCTL_IONODE_MAP_OFFSET, DRM_IOCTL_IONODE_BO_INFO, GEM_CLOSE and
+ * DRM_IOCTL_IONODE_ALLOC_FD,
  * including the exact errno of every invalid argument.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <linux/dma-buf.h>
 
 #include <xf86drm.h>
 #include <xf86drmMode.h>
@@ -772,6 +777,119 @@ static void test_bad_flags(void)
 					 flags[i]), EINVAL);
 }
 
+/* ---- DRM_IOCTL_IONODE_ALLOC_FD ------------------------------------------ */
+
+static int alloc_fd(struct drm_ionode_alloc_fd *req)
+{
+	return drmIoctl(fd, DRM_IOCTL_IONODE_ALLOC_FD, req) ? -errno : 0;
+}
+
+/*
+ * One call gives a dma-buf fd of a zeroed buffer with the size, heap and
+ * access mode asked for; importing it into the same file gives a handle to
+ * the same buffer; it is charged while any of them holds it.
+ */
+static void test_alloc_fd(void)
+{
+	const struct drm_ionode_heap_info *sys = ionode_heap(&heaps, "system");
+	uint64_t used = ionode_heap_used(fd, "system");
+	struct drm_ionode_alloc_fd req = {
+		.size = 3 * page + 5, .heap_mask = 1ull << sys->id,
+		.flags = IONODE_BO_CACHED, .fd_flags = O_CLOEXEC | O_RDWR,
+	};
+	struct drm_ionode_bo_info info;
+	uint32_t h;
+	void *p;
+
+	igt_assert_eq(alloc_fd(&req), 0);
+	igt_assert_eq_u64(req.size, 4 * page);
+	igt_assert_eq(req.heap_id, sys->id);
+	igt_assert(req.fd >= 0);
+	igt_assert_eq(fcntl(req.fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	igt_assert_eq(fcntl(req.fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	igt_assert_eq_u64(ionode_heap_used(fd, "system"), used + 4 * page);
+
+	p = dmabuf_mmap(req.fd, 4 * page, 0, PROT_READ | PROT_WRITE);
+	dmabuf_sync(req.fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	check_zero(p, 4 * page);
+	fill_pattern(p, 4 * page, 7, 0);
+	dmabuf_sync(req.fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	munmap(p, 4 * page);
+
+	h = ionode_bo_import(fd, req.fd);
+	info = ionode_bo_info_get(fd, h);
+	igt_assert_eq(info.heap_id, sys->id);	/* ours, not an import */
+	igt_assert_eq(info.flags, IONODE_BO_CACHED);
+	close(req.fd);
+	p = ionode_bo_mmap(fd, h, 4 * page, PROT_READ);
+	check_pattern(p, 4 * page, 7, 0);
+	munmap(p, 4 * page);
+	igt_assert_eq_u64(ionode_heap_used(fd, "system"), used + 4 * page);
+	ionode_bo_close(fd, h);
+	igt_assert_eq_u64(ionode_heap_used(fd, "system"), used);
+
+	req.fd_flags = O_RDONLY;
+	req.flags = 0;
+	igt_assert_eq(alloc_fd(&req), 0);
+	igt_assert_eq(fcntl(req.fd, F_GETFD) & FD_CLOEXEC, 0);
+	igt_assert_eq(fcntl(req.fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	close(req.fd);
+	igt_assert_eq_u64(ionode_heap_used(fd, "system"), used);
+}
+
+/* Every bad argument: the errno of CREATE, nothing allocated, no fd. */
+static void test_alloc_fd_bad(void)
+{
+	uint64_t sys = ionode_system_mask(&heaps);
+	uint64_t used = ionode_total_used(fd);
+	const struct {
+		struct drm_ionode_alloc_fd req;
+		int err;
+	} bad[] = {
+		{ { .size = 0, .heap_mask = sys, .fd_flags = O_RDWR }, EINVAL },
+		{ { .size = ~0ull, .heap_mask = sys, .fd_flags = O_RDWR }, E2BIG },
+		{ { .size = page, .heap_mask = 0, .fd_flags = O_RDWR }, EINVAL },
+		{ { .size = page, .heap_mask = sys, .flags = 1u << 5,
+		    .fd_flags = O_RDWR }, EINVAL },
+		{ { .size = page, .heap_mask = sys, .align = 3,
+		    .fd_flags = O_RDWR }, EINVAL },
+		{ { .size = page, .heap_mask = sys,
+		    .fd_flags = O_RDWR | O_NONBLOCK }, EINVAL },
+		{ { .size = page, .heap_mask = sys, .fd_flags = 1u << 31 },
+		  EINVAL },
+	};
+	struct rlimit rl, none;
+	unsigned int i;
+	int probe;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct drm_ionode_alloc_fd req = bad[i].req;
+
+		req.fd = -1;
+		igt_assert_errno(alloc_fd(&req), bad[i].err);
+		igt_assert_eq(req.fd, -1);
+	}
+	igt_assert_eq_u64(ionode_total_used(fd), used);
+
+	/* No fd left: EMFILE, and the buffer is gone again. */
+	probe = dup(0);
+	igt_assert(probe >= 0);
+	close(probe);
+	igt_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	none = rl;
+	none.rlim_cur = probe;
+	igt_assert_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
+	{
+		struct drm_ionode_alloc_fd req = {
+			.size = MiB, .heap_mask = sys, .fd_flags = O_RDWR,
+		};
+
+		igt_assert_errno(alloc_fd(&req), EMFILE);
+	}
+	igt_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	igt_assert_eq_u64(ionode_total_used(fd), used);
+}
+
 /* Non-zero create pad is EINVAL. */
 static void test_bad_pad(void)
 {
@@ -971,6 +1089,10 @@ igt_main
 		test_bad_align_system();
 	subtest("bad-flags")
 		test_bad_flags();
+	subtest("alloc-fd")
+		test_alloc_fd();
+	subtest("alloc-fd-bad")
+		test_alloc_fd_bad();
 	subtest("bad-pad")
 		test_bad_pad();
 	subtest("bad-heap-mask-zero")

@@ -174,6 +174,7 @@ static void setup_dma_heap(struct allocator *a);
 static void setup_udmabuf(struct allocator *a);
 static void setup_vgem(struct allocator *a);
 static int ionode_alloc(const struct allocator *a, uint64_t size, int *dmabuf);
+static int ionode_alloc_fd(const struct allocator *a, uint64_t size, int *dmabuf);
 static int dma_heap_alloc(const struct allocator *a, uint64_t size, int *dmabuf);
 static int udmabuf_alloc(const struct allocator *a, uint64_t size, int *dmabuf);
 static int vgem_alloc(const struct allocator *a, uint64_t size, int *dmabuf);
@@ -183,6 +184,11 @@ static struct allocator allocators[] = {
 	  .setup = setup_ionode, .alloc = ionode_alloc },
 	{ .id = "ionode-system-cached", .heap = "system", .bo_flags = IONODE_BO_CACHED,
 	  .setup = setup_ionode, .alloc = ionode_alloc },
+	{ .id = "ionode-system-wc-fd", .heap = "system", .bo_flags = 0,
+	  .setup = setup_ionode, .alloc = ionode_alloc_fd },
+	{ .id = "ionode-system-cached-fd", .heap = "system",
+	  .bo_flags = IONODE_BO_CACHED,
+	  .setup = setup_ionode, .alloc = ionode_alloc_fd },
 	{ .id = "ionode-system-contig", .heap = "system-contig",
 	  .bo_flags = IONODE_BO_CACHED, .contig = true,
 	  .setup = setup_ionode, .alloc = ionode_alloc },
@@ -346,6 +352,20 @@ static int ionode_alloc(const struct allocator *a, uint64_t size, int *dmabuf)
 	if (ret)
 		close(*dmabuf);
 	return ret;
+}
+
+/* The same in one call: DRM_IOCTL_IONODE_ALLOC_FD, no GEM handle. */
+static int ionode_alloc_fd(const struct allocator *a, uint64_t size, int *dmabuf)
+{
+	struct drm_ionode_alloc_fd c = {
+		.size = size, .heap_mask = a->mask, .flags = a->bo_flags,
+		.fd_flags = O_CLOEXEC | O_RDWR,
+	};
+
+	if (drmIoctl(a->fd, DRM_IOCTL_IONODE_ALLOC_FD, &c))
+		return -errno;
+	*dmabuf = c.fd;
+	return 0;
 }
 
 /* The first dma-heap other than "system", by name, or NULL. */

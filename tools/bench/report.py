@@ -50,7 +50,9 @@ COLUMNS = [
 ]
 
 SYSTEM_PEER = "dma-heap-system"
-ION_ROWS = [("ionode-system-wc", "wc"), ("ionode-system-cached", "cached")]
+ION_ROWS = [("ionode-system-wc", "wc"), ("ionode-system-cached", "cached"),
+            ("ionode-system-wc-fd", "wc, ALLOC_FD"),
+            ("ionode-system-cached-fd", "cached, ALLOC_FD")]
 COLD_SLACK = 1.3  # run-to-run spread of a ratio of two medians under TCG
 
 
