@@ -30,8 +30,10 @@ struct ionode_backing;
 /**
  * struct ionode_backing_ops - what a kind of backing memory does
  * @pfn: the page frame at page @pgoff of the memory, for the fault
- *	handler; the PTE's caching mode comes from the memory's PAT memtype,
- *	which the backing keeps in line with its caching mode.
+ *	handler, which calls it for every page of a window under the page
+ *	table's spinlock: it must not sleep. The PTE's caching mode comes
+ *	from the memory's PAT memtype, which the backing keeps in line with
+ *	its caching mode, the same for the whole memory.
  * @vmap: a kernel mapping of the whole memory in its caching mode, or
  *	NULL. Undone by @vunmap.
  * @vunmap: undoes @vmap.

@@ -303,6 +303,9 @@ static inline int ionode_cma_heap_create(struct ionode_device *idev,
 
 /* ionode_gem.c */
 u32 ionode_bo_heap_id(const struct ionode_bo *bo);
+void ionode_fault_window(unsigned long addr, unsigned long vm_start,
+			 unsigned long vm_end, unsigned long left,
+			 unsigned long *start, unsigned long *end);
 int ionode_bo_check_args(u64 size, u64 *align, u32 flags);
 struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
 				   struct ionode_client *client, u64 size,

@@ -47,25 +47,153 @@ static void ionode_gem_free(struct drm_gem_object *obj)
 	drm_dev_put(dev);
 }
 
+/**
+ * ionode_fault_window - the user addresses one fault maps
+ * @addr: the faulting address, page aligned
+ * @vm_start: start of the mapping
+ * @vm_end: end of the mapping
+ * @left: pages of the object from @addr's page to its end, at least one
+ * @start: out: first address to map
+ * @end: out: end of the addresses to map
+ *
+ * The window is the PMD_SIZE-aligned range of user addresses around @addr,
+ * the span of the one page table @addr's PTE lives in, clipped to the
+ * mapping and to the object: a mapping at an offset into the object, or
+ * at an address that is not PMD_SIZE aligned, gets partial windows at its
+ * ends, and no window reaches past the object's last page.
+ */
+void ionode_fault_window(unsigned long addr, unsigned long vm_start,
+			 unsigned long vm_end, unsigned long left,
+			 unsigned long *start, unsigned long *end)
+{
+	unsigned long base = addr & PMD_MASK;
+
+	*start = max(base, vm_start);
+	*end = min(base + PMD_SIZE, vm_end);
+	if (left < (*end - addr) >> PAGE_SHIFT)
+		*end = addr + (left << PAGE_SHIFT);
+}
+
+/**
+ * struct ionode_fill - state of ionode_fill_pte() over a window
+ * @vma: the mapping.
+ * @backing: the buffer's memory.
+ * @pgoff: page of the object at the address being filled.
+ * @prot: protection of every PTE, caching mode included.
+ * @have_prot: @prot was read from the faulting page's PTE.
+ */
+struct ionode_fill {
+	struct vm_area_struct *vma;
+	struct ionode_backing *backing;
+	pgoff_t pgoff;
+	pgprot_t prot;
+	bool have_prot;
+};
+
+/* apply_to_existing_page_range() callback: the PTE's protection. */
+static int ionode_read_prot(pte_t *pte, unsigned long addr, void *data)
+{
+	struct ionode_fill *f = data;
+
+	f->prot = pte_pgprot(pte_mkclean(ptep_get(pte)));
+	f->have_prot = true;
+	return 0;
+}
+
+/*
+ * apply_to_page_range() callback, under the page table's lock: a special
+ * PTE (no struct page behind it as far as the MM is concerned, as
+ * vmf_insert_pfn() makes) for each address with none. A PTE already there
+ * (the faulting page, or pages of a racing fault) is left alone.
+ */
+static int ionode_fill_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	struct ionode_fill *f = data;
+	struct ionode_backing *b = f->backing;
+
+	if (pte_none(ptep_get(pte))) {
+		unsigned long pfn = b->ops->pfn(b, f->pgoff);
+
+		set_pte_at(f->vma->vm_mm, addr, pte,
+			   pte_mkspecial(pfn_pte(pfn, f->prot)));
+		update_mmu_cache(f->vma, addr, pte);
+	}
+	f->pgoff++;
+	return 0;
+}
+
+/*
+ * Fault-around: one fault maps the whole window around the faulting
+ * address (ionode_fault_window(): up to PMD_SIZE, one page table), so
+ * touching a fresh mapping of N bytes takes N / 2 MiB faults, not one per
+ * page.
+ *
+ * Why PTEs and not one PMD entry per 2 MiB: on 6.1 a PMD entry of a
+ * VM_PFNMAP mapping cannot be marked special (pmd_special() does not exist
+ * yet), so GUP-fast would take it for a huge page with struct pages to pin
+ * (TTM removed its huge PFN mappings for that reason), and for carveouts
+ * without struct pages there is no page to take at all. Special PTEs are
+ * refused by GUP, fast or slow, like the VM_PFNMAP VMA itself.
+ *
+ * Why VM_PFNMAP and not vm_insert_pages() (VM_MIXEDMAP): normal PTEs of
+ * page-backed buffers would let get_user_pages() pin pages that the heap
+ * takes back and hands out again when the buffer is freed; no user mapping
+ * of buffer memory may ever be pinned.
+ *
+ * How: the faulting page goes through vmf_insert_pfn(), which checks the
+ * pfn against the protection (L1TF) and applies the memory's PAT memtype
+ * to the PTE's caching mode: the memtype the backing set up for the
+ * buffer's life, which may differ from what vm_page_prot asks for (an MTRR
+ * can turn a write-back carveout uncached). That PTE's protection is then
+ * reused for the rest of the window, which apply_to_page_range() fills
+ * under one page-table walk and one lock, as i915's remap_io_sg() does at
+ * fault time: one pfn lookup and one PTE store per page, rather than a
+ * walk, a lock and a PAT lookup (a walk of the iomem resources for RAM)
+ * per page. The memtype covers the whole buffer (one memremap() or one
+ * set_pages_array_wc()), so one page's PAT answer is every page's. The
+ * window lies in the faulting address's page table, which the first
+ * insertion allocated: filling it allocates nothing and cannot fail.
+ * Existing PTEs are skipped, not replaced, so racing faults on the same
+ * window (under the mmap read lock, each under the page table's lock in
+ * turn) agree; nothing but munmap (under the write lock) ever removes
+ * them.
+ */
 static vm_fault_t ionode_gem_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct drm_gem_object *obj = vma->vm_private_data;
 	struct ionode_bo *bo = to_ionode_bo(obj);
-	unsigned long pfn;
+	struct ionode_backing *b = bo->backing;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	unsigned long start, end;
+	struct ionode_fill f = { .vma = vma, .backing = b };
 	pgoff_t pgoff;
+	vm_fault_t ret;
 
 	/* Both mmap paths put the object's fake offset in vm_pgoff. */
 	pgoff = vmf->pgoff - drm_vma_node_start(&obj->vma_node);
 	if (pgoff >= ionode_bo_npages(bo))
 		return VM_FAULT_SIGBUS;
 
-	/*
-	 * The caching mode of the PTE comes from the memory's PAT memtype,
-	 * which the backing keeps in line with vm_page_prot.
-	 */
-	pfn = bo->backing->ops->pfn(bo->backing, pgoff);
-	return vmf_insert_pfn(vma, vmf->address, pfn);
+	ret = vmf_insert_pfn(vma, addr, b->ops->pfn(b, pgoff));
+	if (ret != VM_FAULT_NOPAGE)
+		return ret;
+
+	ionode_fault_window(addr, vma->vm_start, vma->vm_end,
+			    ionode_bo_npages(bo) - pgoff, &start, &end);
+	if (end - start <= PAGE_SIZE)
+		return ret;
+
+	/* The PTE just inserted, or a racing fault's: the same pfn and PAT. */
+	apply_to_existing_page_range(vma->vm_mm, addr, PAGE_SIZE,
+				     ionode_read_prot, &f);
+	if (WARN_ON_ONCE(!f.have_prot))
+		return ret;
+
+	f.pgoff = pgoff - ((addr - start) >> PAGE_SHIFT);
+	apply_to_page_range(vma->vm_mm, start, end - start, ionode_fill_pte,
+			    &f);
+	return ret;
 }
 
 static const struct vm_operations_struct ionode_gem_vm_ops = {
@@ -100,10 +228,11 @@ static int ionode_gem_mmap(struct drm_gem_object *obj,
 		return -EINVAL;
 
 	/*
-	 * Every buffer is mapped page by page at fault time, memory without
-	 * struct pages too: remap_pfn_range() would map it whole up front, but
-	 * in 6.1 its error path (a page table allocation failing) warns in
-	 * PAT's untrack_pfn().
+	 * Every buffer is mapped at fault time, a window around each fault
+	 * (ionode_gem_fault()), memory without struct pages too:
+	 * remap_pfn_range() would map it whole up front, but in 6.1 its error
+	 * path (a page table allocation failing) warns in PAT's untrack_pfn().
+	 * VM_PFNMAP: no user mapping of buffer memory can be pinned.
 	 */
 	vma->vm_flags |= VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
 	prot = vm_get_page_prot(vma->vm_flags);

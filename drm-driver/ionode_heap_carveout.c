@@ -8,7 +8,7 @@
  * A reserved range usually has no struct page, so carveout buffers are
  * described by their physical address only: each buffer keeps a memremap()
  * of its range in its caching mode, which also reserves that mode (PAT) for
- * user mappings, inserted page by page at fault time; importers get
+ * user mappings, made at fault time a window at a time; importers get
  * dma_map_resource().
  */
 #include <linux/genalloc.h>

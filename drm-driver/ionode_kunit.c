@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for the parts of ionode that userspace cannot reach one case
- * at a time: request arithmetic, heap selection and fallback, the
+ * at a time: request and fault-window arithmetic, heap selection and fallback, the
  * carveout parser and range allocator, and quota bookkeeping. Built into
  * ionode.ko when the kernel has CONFIG_KUNIT; the suites run when the
  * module loads and report in KTAP on the kernel log.
@@ -54,8 +54,50 @@ static void args_test(struct kunit *test)
 			-EINVAL);
 }
 
+/* Expects ionode_fault_window() to give [@start, @end). */
+static void expect_window(struct kunit *test, unsigned long addr,
+			  unsigned long vm_start, unsigned long vm_end,
+			  unsigned long left, unsigned long start,
+			  unsigned long end)
+{
+	unsigned long s, e;
+
+	ionode_fault_window(addr, vm_start, vm_end, left, &s, &e);
+	KUNIT_EXPECT_EQ(test, s, start);
+	KUNIT_EXPECT_EQ(test, e, end);
+}
+
+static void fault_window_test(struct kunit *test)
+{
+	const unsigned long M = PMD_SIZE, P = PAGE_SIZE;
+
+	/* Inside a large mapping: the whole page table's span. */
+	expect_window(test, 5 * M + 3 * P, 4 * M, 12 * M, 1000000,
+		      5 * M, 6 * M);
+	expect_window(test, 4 * M, 4 * M, 12 * M, 1000000, 4 * M, 5 * M);
+	expect_window(test, 5 * M - P, 4 * M, 12 * M, 1000000, 4 * M, 5 * M);
+	/* A mapping starting or ending inside the span: clipped to it. */
+	expect_window(test, 4 * M + 7 * P, 4 * M + 5 * P, 12 * M, 1000000,
+		      4 * M + 5 * P, 5 * M);
+	expect_window(test, 4 * M + 5 * P, 4 * M + 5 * P, 12 * M, 1000000,
+		      4 * M + 5 * P, 5 * M);
+	expect_window(test, 4 * M, 3 * M, 4 * M + P, 1000000, 4 * M, 4 * M + P);
+	expect_window(test, 4 * M + 9 * P, 4 * M + 9 * P, 4 * M + 10 * P,
+		      1000000, 4 * M + 9 * P, 4 * M + 10 * P);
+	/* The object ending first: nothing past its last page. */
+	expect_window(test, 4 * M + P, 4 * M, 12 * M, 3, 4 * M, 4 * M + 4 * P);
+	expect_window(test, 5 * M - P, 4 * M, 12 * M, 1, 4 * M, 5 * M);
+	expect_window(test, 4 * M + 2 * P, 4 * M, 12 * M, 1, 4 * M,
+		      4 * M + 3 * P);
+	expect_window(test, 4 * M, 4 * M, 12 * M, 1, 4 * M, 4 * M + P);
+	/* The object ending exactly where the span does, or after it. */
+	expect_window(test, 4 * M, 4 * M, 12 * M, M / P, 4 * M, 5 * M);
+	expect_window(test, 4 * M, 4 * M, 12 * M, M / P + 1, 4 * M, 5 * M);
+}
+
 static struct kunit_case args_cases[] = {
 	KUNIT_CASE(args_test),
+	KUNIT_CASE(fault_window_test),
 	{}
 };
 
