@@ -6,7 +6,10 @@
  *
  * A chunk (a compound page of one of ionode_pool_orders) freed by the heap
  * goes to the dirty list. A worker zeroes it, off the caller's path, and
- * files it as clean under its caching mode, write-back or write-combined:
+ * files it as clean under its caching mode, write-back or write-combined
+ * (a small free wakes the worker only at the next tick; an allocation that
+ * finds no clean chunk zeroes a dirty one itself rather than take a fresh
+ * one, which the page allocator would zero anyway):
  * write-combined chunks keep the write-combined attribute of the kernel's
  * linear mapping, which they got once, when the page allocator gave them.
  * Only clean chunks are handed out, so memory never reaches userspace with
@@ -49,8 +52,16 @@
 
 const unsigned int ionode_pool_orders[IONODE_POOL_NR_ORDERS] = { 9, 4, 0 };
 
-/* Buffers of at most this many pages are zeroed by the task freeing them. */
-#define IONODE_POOL_INLINE_PAGES	16
+/*
+ * Freeing at least this many pages wakes the worker at once; less waits
+ * for the next tick, so that a small free does not pay a wake-up
+ * (profiled: queue_work_on() cost a 4 KiB buffer's free more than
+ * clear_page()).
+ */
+#define IONODE_POOL_KICK_PAGES	512
+
+/* Dirty chunks a clean-pool miss looks through for one to zero itself. */
+#define IONODE_POOL_DIRTY_SCAN	64
 
 /* How long a cgroup's pool may stay unused before it is given back. */
 #define IONODE_POOL_IDLE	HZ
@@ -99,10 +110,19 @@ static struct {
 } pool;
 
 static void pool_work_fn(struct work_struct *work);
-static DECLARE_WORK(pool_work, pool_work_fn);
+static DECLARE_DELAYED_WORK(pool_work, pool_work_fn);
 static void pool_age_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(pool_age_work, pool_age_fn);
 static DECLARE_DELAYED_WORK(pool_retry_work, pool_work_fn);
+
+/* Runs the worker after @delay jiffies, or at once for 0. */
+static void pool_kick(unsigned long delay)
+{
+	if (delay)
+		queue_delayed_work(system_unbound_wq, &pool_work, delay);
+	else
+		mod_delayed_work(system_unbound_wq, &pool_work, 0);
+}
 
 static unsigned long pool_max_pages(void)
 {
@@ -224,11 +244,50 @@ static void pool_add_stale(struct page *page, bool wc)
 	pool.stale_pages += 1UL << compound_order(page);
 }
 
+static void pool_zero_chunk(struct page *page)
+{
+	unsigned long i, n = 1UL << compound_order(page);
+
+	for (i = 0; i < n; i++) {
+		clear_highpage(nth_page(page, i));
+		if ((i & 63) == 63)
+			cond_resched();
+	}
+}
+
+/*
+ * A dirty chunk of @owner's, of @order and caching @wc, not yet zeroed by
+ * the worker; called with pool.lock held.
+ */
+static struct page *pool_take_dirty(const void *owner, bool wc,
+				    unsigned int order)
+{
+	unsigned int scanned = 0;
+	struct page *page;
+
+	list_for_each_entry(page, &pool.dirty, lru) {
+		if (++scanned > IONODE_POOL_DIRTY_SCAN)
+			break;
+		if (compound_order(page) != order ||
+		    !!(page->private & CHUNK_WC) != wc ||
+		    chunk_owner(page, NULL) != owner)
+			continue;
+		list_del_init(&page->lru);
+		pool.dirty_pages -= 1UL << order;
+		return page;
+	}
+	return NULL;
+}
+
 /**
  * ionode_pool_take - a clean chunk from the pools
  * @owner: ionode_pool_owner() of the allocating task
  * @wc: a write-combined chunk (else write-back)
  * @order: one of ionode_pool_orders
+ *
+ * When the worker has not zeroed what was freed yet, a dirty chunk is
+ * zeroed here: cheaper than a fresh one, which the page allocator zeroes
+ * too (and which a write-combined buffer would switch to write-combined).
  *
  * Return: a zeroed chunk charged to @owner, in the caching mode asked
  * for, or NULL when the pool has none.
@@ -238,7 +297,7 @@ struct page *ionode_pool_take(const void *owner, bool wc, unsigned int order)
 	unsigned int idx = order_index(order);
 	struct page *page = NULL;
 	struct pool_set *set;
-	bool stale = false;
+	bool stale = false, dirty = false;
 
 	spin_lock(&pool.lock);
 	set = pool_set_find(owner);
@@ -253,6 +312,10 @@ struct page *ionode_pool_take(const void *owner, bool wc, unsigned int order)
 		stale = true;
 		page = NULL;
 	}
+	if (!page) {
+		page = pool_take_dirty(owner, wc, order);
+		dirty = page;
+	}
 	if (set)
 		set->last_used = jiffies;
 	if (page)
@@ -262,7 +325,11 @@ struct page *ionode_pool_take(const void *owner, bool wc, unsigned int order)
 	spin_unlock(&pool.lock);
 
 	if (stale)
-		queue_work(system_unbound_wq, &pool_work);
+		pool_kick(0);
+	if (dirty) {
+		pool_zero_chunk(page);
+		page->private = 0;
+	}
 	return page;
 }
 
@@ -278,17 +345,6 @@ static bool pool_release_chunk(struct page *page, bool wc)
 	page->private = 0;
 	__free_pages(page, order);
 	return true;
-}
-
-static void pool_zero_chunk(struct page *page)
-{
-	unsigned long i, n = 1UL << compound_order(page);
-
-	for (i = 0; i < n; i++) {
-		clear_highpage(nth_page(page, i));
-		if ((i & 63) == 63)
-			cond_resched();
-	}
 }
 
 /* Files a zeroed chunk as clean; false when no set could be made for it. */
@@ -345,7 +401,7 @@ void ionode_pool_free_chunk(struct page *page, bool wc)
 	spin_lock(&pool.lock);
 	pool_add_stale(page, true);
 	spin_unlock(&pool.lock);
-	queue_work(system_unbound_wq, &pool_work);
+	pool_kick(0);
 }
 
 /**
@@ -364,24 +420,6 @@ void ionode_pool_put_pages(struct page **pages, unsigned long count, bool wc)
 	unsigned long i = 0;
 	LIST_HEAD(now);
 	struct page *page, *tmp;
-
-	if (count <= IONODE_POOL_INLINE_PAGES &&
-	    READ_ONCE(pool.clean_pages[0]) + READ_ONCE(pool.clean_pages[1]) +
-	    READ_ONCE(pool.dirty_pages) + count <= max) {
-		/*
-		 * So little is zeroed faster here than the worker is woken
-		 * (profiled: queue_work_on() cost a 4 KiB buffer's free more
-		 * than clear_page()); and the next allocation finds it.
-		 */
-		while (i < count) {
-			page = pages[i];
-			i += 1UL << compound_order(page);
-			pool_zero_chunk(page);
-			if (!pool_add_clean(page, wc))
-				ionode_pool_free_chunk(page, wc);
-		}
-		return;
-	}
 
 	spin_lock(&pool.lock);
 	while (i < count) {
@@ -404,39 +442,18 @@ void ionode_pool_put_pages(struct page **pages, unsigned long count, bool wc)
 	}
 	spin_unlock(&pool.lock);
 
-	queue_work(system_unbound_wq, &pool_work);
+	pool_kick(count >= IONODE_POOL_KICK_PAGES ? 0 : 1);
 	list_for_each_entry_safe(page, tmp, &now, lru) {
 		list_del(&page->lru);
 		pool_release_chunk(page, false);
 	}
 }
 
-static void pool_work_fn(struct work_struct *work)
+/* Gives the stale list back to the page allocator, on this task. */
+static void pool_release_stale(void)
 {
 	struct page *page;
 	bool retry = false;
-	bool wc;
-
-	for (;;) {
-		spin_lock(&pool.lock);
-		page = list_first_entry_or_null(&pool.dirty, struct page, lru);
-		if (page)
-			list_del_init(&page->lru);
-		spin_unlock(&pool.lock);
-		if (!page)
-			break;
-
-		wc = page->private & CHUNK_WC;
-		pool_zero_chunk(page);
-		if (!pool_add_clean(page, wc)) {
-			spin_lock(&pool.lock);
-			pool_add_stale(page, wc);
-			spin_unlock(&pool.lock);
-		}
-		spin_lock(&pool.lock);
-		pool.dirty_pages -= 1UL << compound_order(page);
-		spin_unlock(&pool.lock);
-	}
 
 	for (;;) {
 		unsigned long n;
@@ -465,6 +482,35 @@ static void pool_work_fn(struct work_struct *work)
 	}
 	if (retry)
 		schedule_delayed_work(&pool_retry_work, HZ / 10);
+}
+
+static void pool_work_fn(struct work_struct *work)
+{
+	struct page *page;
+	bool wc;
+
+	for (;;) {
+		spin_lock(&pool.lock);
+		page = list_first_entry_or_null(&pool.dirty, struct page, lru);
+		if (page)
+			list_del_init(&page->lru);
+		spin_unlock(&pool.lock);
+		if (!page)
+			break;
+
+		wc = page->private & CHUNK_WC;
+		pool_zero_chunk(page);
+		if (!pool_add_clean(page, wc)) {
+			spin_lock(&pool.lock);
+			pool_add_stale(page, wc);
+			spin_unlock(&pool.lock);
+		}
+		spin_lock(&pool.lock);
+		pool.dirty_pages -= 1UL << compound_order(page);
+		spin_unlock(&pool.lock);
+	}
+
+	pool_release_stale();
 }
 
 /* Moves every chunk of @set to the stale list; called with pool.lock held. */
@@ -509,7 +555,7 @@ static void pool_age_fn(struct work_struct *work)
 	list_for_each_entry_safe(set, tmp, &gone, node)
 		kfree(set);
 	if (drained)
-		queue_work(system_unbound_wq, &pool_work);
+		pool_kick(0);
 	if (again)
 		schedule_delayed_work(&pool_age_work, IONODE_POOL_IDLE);
 }
@@ -525,15 +571,25 @@ unsigned long ionode_pool_release_owner(const void *owner)
 	unsigned long pages = 0;
 	struct pool_set *set;
 
+	struct page *page, *tmp;
+
 	spin_lock(&pool.lock);
 	set = pool_set_find(owner);
 	if (set)
 		pages = pool_set_drain(set);
+	/* What it freed a moment ago and the worker has not zeroed yet. */
+	list_for_each_entry_safe(page, tmp, &pool.dirty, lru) {
+		unsigned long n = 1UL << compound_order(page);
+
+		if (chunk_owner(page, NULL) != owner)
+			continue;
+		list_del(&page->lru);
+		pool.dirty_pages -= n;
+		pool_add_stale(page, page->private & CHUNK_WC);
+		pages += n;
+	}
 	spin_unlock(&pool.lock);
-	if (pages)
-		flush_work(&pool_work);
-	/* Runs the stale list now, on this task, when flush_work() did not. */
-	pool_work_fn(NULL);
+	pool_release_stale();
 	return pages;
 }
 
@@ -606,7 +662,7 @@ static unsigned long pool_shrink_scan(struct shrinker *shrinker,
 			spin_lock(&pool.lock);
 			pool_add_stale(page, wc);
 			spin_unlock(&pool.lock);
-			queue_work(system_unbound_wq, &pool_work);
+			pool_kick(0);
 			break;
 		}
 		freed += n;
@@ -626,7 +682,7 @@ static struct shrinker pool_shrinker = {
  */
 void ionode_pool_flush(void)
 {
-	flush_work(&pool_work);
+	flush_delayed_work(&pool_work);
 }
 
 /**
@@ -723,7 +779,7 @@ void ionode_pool_exit(void)
 
 	unregister_shrinker(&pool_shrinker);
 	cancel_delayed_work_sync(&pool_age_work);
-	flush_work(&pool_work);
+	flush_delayed_work(&pool_work);
 
 	spin_lock(&pool.lock);
 	list_for_each_entry(set, &pool.sets, node)
