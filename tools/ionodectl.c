@@ -251,19 +251,22 @@ static int cmd_heaps(int fd, int argc, char **argv)
 	if (get_heaps(fd, &heaps, &count))
 		return 1;
 
-	printf("%-3s %-20s %-14s %-16s %12s %12s %12s %12s\n", "ID", "NAME",
-	       "TYPE", "FLAGS", "TOTAL", "USED", "FREE", "MAX_ALLOC");
+	printf("%-3s %-20s %-14s %-16s %12s %12s %12s %12s %12s\n", "ID",
+	       "NAME", "TYPE", "FLAGS", "TOTAL", "USED", "FREE", "MAX_ALLOC",
+	       "POOLED");
 	for (i = 0; i < count; i++) {
 		const struct drm_ionode_heap_info *h = &heaps[i];
 
-		printf("%-3u %-20.*s %-14s %-16s %12s %12s %12s %12s\n", h->id,
+		printf("%-3u %-20.*s %-14s %-16s %12s %12s %12s %12s %12s\n",
+		       h->id,
 		       IONODE_HEAP_NAME_LEN, h->name,
 		       ionode_heap_type_name(h->type),
 		       fmt_heap_flags(b[0], sizeof(b[0]), h->flags),
 		       fmt_size(b[1], sizeof(b[1]), h->total_bytes, bytes),
 		       fmt_size(b[2], sizeof(b[2]), h->used_bytes, bytes),
 		       fmt_size(b[3], sizeof(b[3]), h->free_bytes, bytes),
-		       fmt_size(b[4], sizeof(b[4]), h->max_alloc, bytes));
+		       fmt_size(b[4], sizeof(b[4]), h->max_alloc, bytes),
+		       fmt_size(b[5], sizeof(b[5]), h->pool_bytes, bytes));
 	}
 	if (count == 0)
 		printf("(no heaps)\n");

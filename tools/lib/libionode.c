@@ -316,6 +316,26 @@ int ionode_export(int fd, uint32_t handle, int *dmabuf_fd)
 	return 0;
 }
 
+int ionode_create_fd(int fd, uint64_t size, uint64_t heap_mask, uint32_t flags,
+		     int *dmabuf_fd, uint32_t *heap_id)
+{
+	struct drm_ionode_alloc_fd req = {
+		.size = size,
+		.heap_mask = heap_mask,
+		.flags = flags,
+		.fd_flags = O_CLOEXEC | O_RDWR,
+	};
+	int ret;
+
+	ret = ionode_ioctl(fd, DRM_IOCTL_IONODE_ALLOC_FD, &req);
+	if (ret)
+		return ret;
+	*dmabuf_fd = req.fd;
+	if (heap_id)
+		*heap_id = req.heap_id;
+	return 0;
+}
+
 int ionode_import(int fd, int dmabuf_fd, uint32_t *handle)
 {
 	uint32_t h;

@@ -226,6 +226,19 @@ int ionode_bo_info(int fd, uint32_t handle, struct drm_ionode_bo_info *info);
 int ionode_export(int fd, uint32_t handle, int *dmabuf_fd);
 
 /**
+ * ionode_create_fd() - allocate a buffer straight as a dma-buf fd
+ *
+ * DRM_IOCTL_IONODE_ALLOC_FD (uapi 1.1): what ionode_create(), ionode_export()
+ * and ionode_close() do in one call, without a GEM handle; the dma-buf fd
+ * (O_CLOEXEC | O_RDWR) holds the buffer. @heap_id may be NULL.
+ *
+ * Return: 0 or -errno (those of ionode_create(), -ENOTTY on a uapi 1.0
+ * driver).
+ */
+int ionode_create_fd(int fd, uint64_t size, uint64_t heap_mask, uint32_t flags,
+		     int *dmabuf_fd, uint32_t *heap_id);
+
+/**
  * ionode_import() - import a dma-buf fd (drmPrimeFDToHandle())
  *
  * Importing a dma-buf this fd exported, or imported before, gives back the
