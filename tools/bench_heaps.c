@@ -5,8 +5,12 @@
  *
  * Allocators (one table entry each, allocators[] below):
  *
- *   ionode system (wc)       the system heap, default flags (write-combined)
- *   ionode system (cached)   the system heap, IONODE_BO_CACHED
+ *   ionode system (wc)       the system heap, default flags (write-combined):
+ *                            CREATE, PRIME export, GEM_CLOSE
+ *   ionode system (cached)   the same with IONODE_BO_CACHED
+ *   ionode system (wc, ALLOC_FD), ionode system (cached, ALLOC_FD)
+ *                            the same two straight to a dma-buf fd in one
+ *                            DRM_IOCTL_IONODE_ALLOC_FD, no GEM handle
  *   ionode system-contig, the first carveout, cma (cached): for context,
  *                            where present
  *   dma-heap system          /dev/dma_heap/system: the kernel's, or the
@@ -24,7 +28,14 @@
  * to nothing, the median and 99th percentile (nearest rank) of each:
  *
  *   alloc      allocate to a dma-buf fd and free (ionode: CREATE, PRIME
- *              export, GEM_CLOSE, close of the fd), pools warm;
+ *              export, GEM_CLOSE, close of the fd), back to back, pools
+ *              warm: what freeing and reusing memory as fast as the CPU
+ *              can costs (a pool that zeroes freed memory off the caller's
+ *              path is measured at its zeroing throughput);
+ *   paced      the same, each iteration after a pause (-p, 30 ms by
+ *              default: a camera's frame period): what a pipeline
+ *              allocating at frame rate sees, the pool's hit latency when
+ *              its worker keeps up;
  *   cold       the same right after `echo 3 > /proc/sys/vm/drop_caches`,
  *              which runs every shrinker: empty pools, for every allocator;
  *   touch      on a new buffer: mmap of its dma-buf fd, one write to every
@@ -53,7 +64,7 @@
  * figure in a JSON file, which tools/bench/report.py turns into the
  * Markdown table, the targets and the chart.
  *
- *   bench_heaps [-o FILE.json] [-f FACTOR] [-s SIZE,...] [-a ID,...]
+ *   bench_heaps [-o FILE.json] [-f FACTOR] [-p MS] [-s SIZE,...] [-a ID,...]
  *
  * Exit status: 0, 1 when a check or an unexpected call failed, 2 for bad
  * usage, 77 when ionode is not loaded. Missing allocators are reported.
@@ -89,23 +100,27 @@
 #define WARMUP		1
 #define ROUNDS		4
 #define NO_LIMIT	UINT64_MAX
+#define PAUSE_MS	30	/* before each paced alloc+free: 30 frames/s */
 /* An ioctl command dma_buf_ioctl() does not know: -ENOTTY, nothing done. */
 #define DMA_BUF_IOCTL_NOOP	_IOW(DMA_BUF_BASE, 0x7f, uint64_t)
 
 static const char *prog = "bench_heaps";
 
-enum metric { M_ALLOC, M_COLD, M_TOUCH, M_FAULTS, M_SYNC, M_NOOP, M_IMPORT, NMETRICS };
+enum metric {
+	M_ALLOC, M_PACED, M_COLD, M_TOUCH, M_FAULTS, M_SYNC, M_NOOP, M_IMPORT,
+	NMETRICS
+};
 
 static const char *const metric_key[NMETRICS] = {
-	"alloc", "cold", "touch", "faults", "sync", "noop", "import",
+	"alloc", "paced", "cold", "touch", "faults", "sync", "noop", "import",
 };
 
 /*
  * Iterations per allocator and size, over all rounds: many where one is
- * cheap, few where one takes tens of milliseconds under TCG; cold ones
- * are few everywhere (each pays for a drop_caches). faults and noop are
- * counted in the touch and sync iterations (their 0 here is replaced).
- * Scaled by -f.
+ * cheap, few where one takes tens of milliseconds under TCG; cold and
+ * paced ones are few everywhere (each pays for a drop_caches or a pause).
+ * faults and noop are counted in the touch and sync iterations (their 0
+ * here is replaced). Scaled by -f.
  */
 struct size_plan {
 	uint64_t size;
@@ -113,12 +128,12 @@ struct size_plan {
 };
 
 static const struct size_plan default_plan[] = {
-	/*                   alloc cold touch faults sync noop import */
-	{ 4 << 10,	{ 200,  40, 100,  0,    200,  0,   100 } },
-	{ 64 << 10,	{ 200,  40, 100,  0,    200,  0,   100 } },
-	{ 1 << 20,	{ 100,  24,  40,  0,    100,  0,    60 } },
-	{ 8 << 20,	{  60,  16,  24,  0,    100,  0,    24 } },
-	{ 32 << 20,	{  32,  12,  16,  0,    100,  0,    12 } },
+	/*                   alloc paced cold touch faults sync noop import */
+	{ 4 << 10,	{ 200,  60,   40, 100,  0,    200,  0,   100 } },
+	{ 64 << 10,	{ 200,  60,   40, 100,  0,    200,  0,   100 } },
+	{ 1 << 20,	{ 100,  40,   24,  40,  0,    100,  0,    60 } },
+	{ 8 << 20,	{  60,  24,   16,  24,  0,    100,  0,    24 } },
+	{ 32 << 20,	{  32,  16,   12,  16,  0,    100,  0,    12 } },
 };
 #define NSIZES		(sizeof(default_plan) / sizeof(default_plan[0]))
 
@@ -140,10 +155,11 @@ struct allocator {
 	bool contig;		/* hands out physically contiguous memory */
 	bool lazy;		/* gets its memory at first use, not at alloc */
 	bool self_import;	/* a vgem buffer: vgem imports its own */
+	const char *via;	/* ionode: the ioctl, in the label, if not CREATE */
 	setup_fn setup;
 	alloc_fn alloc;
 	/* Filled by setup. */
-	char label[48];
+	char label[64];
 	int fd;			/* render node, dma-heap or udmabuf device */
 	uint64_t mask;		/* ionode heap mask */
 	uint64_t max_alloc;	/* largest buffer, or NO_LIMIT */
@@ -162,6 +178,7 @@ struct meas {
 };
 
 static struct drm_ionode_heap_info *ionode_heaps;
+static unsigned int pause_ms = PAUSE_MS;
 static uint32_t ionode_heap_count;
 static int ionode_fd = -1, vgem_fd = -1;
 static bool have_drop_caches;
@@ -185,9 +202,9 @@ static struct allocator allocators[] = {
 	{ .id = "ionode-system-cached", .heap = "system", .bo_flags = IONODE_BO_CACHED,
 	  .setup = setup_ionode, .alloc = ionode_alloc },
 	{ .id = "ionode-system-wc-fd", .heap = "system", .bo_flags = 0,
-	  .setup = setup_ionode, .alloc = ionode_alloc_fd },
+	  .via = "ALLOC_FD", .setup = setup_ionode, .alloc = ionode_alloc_fd },
 	{ .id = "ionode-system-cached-fd", .heap = "system",
-	  .bo_flags = IONODE_BO_CACHED,
+	  .bo_flags = IONODE_BO_CACHED, .via = "ALLOC_FD",
 	  .setup = setup_ionode, .alloc = ionode_alloc_fd },
 	{ .id = "ionode-system-contig", .heap = "system-contig",
 	  .bo_flags = IONODE_BO_CACHED, .contig = true,
@@ -294,13 +311,20 @@ static const char *kasan_state(const char *release)
  * missing; alloc returns a dma-buf fd holding the only reference.
  */
 
+/* "ionode HEAP (wc)", "ionode HEAP (cached, ALLOC_FD)": unique per row. */
+static void ionode_label(struct allocator *a, const char *heap)
+{
+	snprintf(a->label, sizeof(a->label), "ionode %s (%s%s%s)", heap,
+		 a->bo_flags & IONODE_BO_CACHED ? "cached" : "wc",
+		 a->via ? ", " : "", a->via ? a->via : "");
+}
+
 static void setup_ionode(struct allocator *a)
 {
 	const struct drm_ionode_heap_info *info = NULL;
 	uint32_t i;
 
-	snprintf(a->label, sizeof(a->label), "ionode %s (%s)", a->heap,
-		 a->bo_flags & IONODE_BO_CACHED ? "cached" : "wc");
+	ionode_label(a, a->heap);
 	if (ionode_fd < 0) {
 		snprintf(a->why, sizeof(a->why), "no ionode device");
 		return;
@@ -319,8 +343,7 @@ static void setup_ionode(struct allocator *a)
 			 !strcmp(a->heap, "carveout") ? " (no carveout= given)" : "");
 		return;
 	}
-	snprintf(a->label, sizeof(a->label), "ionode %s (%s)", info->name,
-		 a->bo_flags & IONODE_BO_CACHED ? "cached" : "wc");
+	ionode_label(a, info->name);
 	if (info->id >= 64) {
 		snprintf(a->why, sizeof(a->why), "heap id %u beyond the mask", info->id);
 		return;
@@ -573,6 +596,20 @@ static void drop_caches(void)
 	close(fd);
 }
 
+/* The pause before a paced alloc+free: the CPU idles, workers run. */
+static void pause_frame(void)
+{
+	struct timespec ts = {
+		.tv_sec = pause_ms / 1000, .tv_nsec = (pause_ms % 1000) * 1000000L,
+	};
+	int ret;
+
+	while ((ret = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts)) == EINTR)
+		;
+	if (ret)
+		die("clock_nanosleep: %s\n", strerror(ret));
+}
+
 static void record(struct meas *m, enum metric k, unsigned int i, uint64_t v)
 {
 	if (i >= WARMUP || k == M_COLD)
@@ -692,6 +729,37 @@ static bool measure_round(struct meas *m, unsigned int r)
 		close(fd);
 		record(m, M_COLD, i, now_ns() - t0);
 	}
+
+	/*
+	 * The same at frame rate: a pause before each iteration, the
+	 * warm-up's included. After the cold loop, whose drop_caches left the
+	 * pools at most its last buffer, not the back-to-back loop's backlog
+	 * of memory to zero: as in a pipeline recycling a buffer a frame.
+	 */
+	n = pause_ms ? WARMUP + share(m, M_PACED, r) : 0;
+	for (i = 0; i < n; i++) {
+		pause_frame();
+		t0 = now_ns();
+		alloc_or_die(m, &fd);
+		close(fd);
+		record(m, M_PACED, i, now_ns() - t0);
+	}
+
+	/*
+	 * Memory written and freed comes back zeroed also after a pause, when
+	 * a pool had the time to zero it off the caller's path.
+	 */
+	if (n) {
+		alloc_or_die(m, &fd);
+		p = map(fd, size, PROT_READ | PROT_WRITE, a->label);
+		memset(p, 0xa5, size);
+		munmap(p, size);
+		close(fd);
+		pause_frame();
+		alloc_or_die(m, &fd);
+		check(a, fd, size, 0, "buffer allocated after a pause");
+		close(fd);
+	}
 	return true;
 }
 
@@ -721,8 +789,9 @@ static void stats(uint64_t *s, unsigned int n, double div, double *median, doubl
 
 static void print_header(void)
 {
-	printf("%-30s %-7s %10s %10s %10s %8s %8s %8s %9s\n", "allocator", "size",
-	       "alloc", "cold", "touch", "faults", "sync", "noop", "import");
+	printf("%-34s %-7s %10s %10s %10s %10s %8s %8s %8s %9s\n", "allocator",
+	       "size", "alloc", "paced", "cold", "touch", "faults", "sync", "noop",
+	       "import");
 }
 
 static void print_row(const struct meas *m)
@@ -730,7 +799,7 @@ static void print_row(const struct meas *m)
 	unsigned int k;
 	char sz[24];
 
-	printf("%-30s %-7s", m->a->label, fmt_size(sz, sizeof(sz), m->plan->size));
+	printf("%-34s %-7s", m->a->label, fmt_size(sz, sizeof(sz), m->plan->size));
 	if (m->skip[0]) {
 		printf(" %s\n", m->skip);
 		return;
@@ -814,8 +883,9 @@ static void write_json(const char *path, const struct utsname *un, const char *k
 		ver ? ver->version_major : -1, ver ? ver->version_minor : -1,
 		ver ? ver->version_patchlevel : -1);
 	fprintf(f, "  \"rounds\": %u,\n  \"warmup\": %u,\n  \"cold\": %s,\n"
-		"  \"seconds\": %.0f,\n  \"checks_failed\": %s,\n  \"sizes\": [",
-		ROUNDS, WARMUP, have_drop_caches ? "true" : "false", secs,
+		"  \"pause_ms\": %u,\n  \"seconds\": %.0f,\n  \"checks_failed\": %s,\n"
+		"  \"sizes\": [",
+		ROUNDS, WARMUP, have_drop_caches ? "true" : "false", pause_ms, secs,
 		status ? "true" : "false");
 	for (s = 0; s < nsizes; s++)
 		fprintf(f, "%s%" PRIu64, s ? ", " : "", sizes[s]);
@@ -869,13 +939,15 @@ static void write_json(const char *path, const struct utsname *un, const char *k
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [-o FILE.json] [-f FACTOR] [-s SIZE,...] [-a ID,...]\n"
+		"usage: %s [-o FILE.json] [-f FACTOR] [-p MS] [-s SIZE,...] [-a ID,...]\n"
 		"  -o  write every figure to FILE.json (tools/bench/report.py reads it)\n"
 		"  -f  multiply every iteration count by FACTOR (default 1; at least 1\n"
 		"      iteration per round)\n"
+		"  -p  pause MS milliseconds before each paced alloc+free (default %d,\n"
+		"      a frame at 30 frames/s; 0: no paced alloc+free, at most 1000)\n"
 		"  -s  only these sizes, in KiB (default 4,64,1024,8192,32768)\n"
 		"  -a  only these allocators, by id:",
-		prog);
+		prog, PAUSE_MS);
 	for (unsigned int i = 0; i < NALLOCATORS; i++)
 		fprintf(f, " %s", allocators[i].id);
 	fprintf(f, "\n");
@@ -902,15 +974,26 @@ int main(int argc, char **argv)
 	drmVersionPtr ver;
 	struct utsname un;
 	const char *kasan;
+	char *end;
 	int opt, ret;
+	long pause;
 
-	while ((opt = getopt(argc, argv, "o:f:s:a:h")) != -1) {
+	while ((opt = getopt(argc, argv, "o:f:p:s:a:h")) != -1) {
 		switch (opt) {
 		case 'o':
 			json = optarg;
 			break;
 		case 'f':
 			factor = strtod(optarg, NULL);
+			break;
+		case 'p':
+			errno = 0;
+			pause = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || pause < 0 || pause > 1000) {
+				usage(stderr);
+				return 2;
+			}
+			pause_ms = pause;
 			break;
 		case 's':
 			only_sizes = optarg;
@@ -947,6 +1030,8 @@ int main(int argc, char **argv)
 		/* Counted in the same iterations as touch and sync. */
 		plan[nsizes].n[M_FAULTS] = plan[nsizes].n[M_TOUCH];
 		plan[nsizes].n[M_NOOP] = plan[nsizes].n[M_SYNC];
+		if (!pause_ms)
+			plan[nsizes].n[M_PACED] = 0;
 		sizes[nsizes] = plan[nsizes].size;
 		nsizes++;
 	}
@@ -983,9 +1068,16 @@ int main(int argc, char **argv)
 	       ver ? ver->version_major : -1, ver ? ver->version_minor : -1,
 	       ver ? ver->version_patchlevel : -1);
 	printf("  medians: microseconds, faults per first touch; %u rounds over the\n"
-	       "  allocators, %u warm-up iteration(s) each; cold: %s; no-op: two rejected\n"
+	       "  allocators, %u warm-up iteration(s) each; alloc: back to back; paced:\n"
+	       "  ",
+	       ROUNDS, WARMUP);
+	if (pause_ms)
+		printf("each after a %u ms pause", pause_ms);
+	else
+		printf("not measured (-p 0)");
+	printf("; cold: %s; no-op: two rejected\n"
 	       "  ioctls (ENOTTY) against a SYNC pair; import: into vgem and back%s\n",
-	       ROUNDS, WARMUP, have_drop_caches ? "after drop_caches" :
+	       have_drop_caches ? "after drop_caches" :
 	       "not measured (" DROP_CACHES " not writable)",
 	       vgem_fd < 0 ? " (no vgem: not measured)" : "");
 	if (!strcmp(kasan, "on"))
@@ -1023,7 +1115,8 @@ int main(int argc, char **argv)
 					 "skipped: above the heap's free bytes (%s)",
 					 fmt_size(lim, sizeof(lim), a->free_bytes));
 			for (k = 0; k < NMETRICS && !m->skip[0]; k++) {
-				m->samples[k] = calloc(plan[s].n[k], sizeof(uint64_t));
+				m->samples[k] = calloc(plan[s].n[k] ? plan[s].n[k] : 1,
+						       sizeof(uint64_t));
 				if (!m->samples[k])
 					die("out of memory\n");
 			}
