@@ -170,8 +170,8 @@ static vm_fault_t ionode_gem_fault(struct vm_fault *vmf)
 	pgoff_t pgoff;
 	vm_fault_t ret;
 
-	/* Both mmap paths put the object's fake offset in vm_pgoff. */
-	pgoff = vmf->pgoff - drm_vma_node_start(&obj->vma_node);
+	/* ionode_gem_mmap() made vm_pgoff an offset into the object. */
+	pgoff = vmf->pgoff;
 	if (pgoff >= ionode_bo_npages(bo))
 		return VM_FAULT_SIGBUS;
 
@@ -226,6 +226,15 @@ static int ionode_gem_mmap(struct drm_gem_object *obj,
 
 	if (is_cow_mapping(vma->vm_flags))
 		return -EINVAL;
+
+	/*
+	 * Both mmap paths hand us the object's fake offset plus the page
+	 * offset into it; keep only the latter. The fake offset is made on
+	 * the first DRM_IOCTL_IONODE_MAP_OFFSET, not with the buffer (most
+	 * buffers are only ever mapped through their dma-buf, if at all), so
+	 * a dma-buf mapping made before it exists must not depend on it.
+	 */
+	vma->vm_pgoff -= drm_vma_node_start(&obj->vma_node);
 
 	/*
 	 * Every buffer is mapped at fault time, a window around each fault
@@ -320,7 +329,6 @@ static const struct drm_gem_object_funcs ionode_gem_funcs = {
 static struct ionode_bo *ionode_bo_alloc(struct drm_device *dev, size_t size)
 {
 	struct ionode_bo *bo;
-	int ret;
 
 	bo = kzalloc(sizeof(*bo), GFP_KERNEL_ACCOUNT);
 	if (!bo)
@@ -332,16 +340,6 @@ static struct ionode_bo *ionode_bo_alloc(struct drm_device *dev, size_t size)
 	/* Dropped by ionode_gem_free(), whatever path frees the object. */
 	drm_dev_get(dev);
 	drm_gem_private_object_init(dev, &bo->base, size);
-
-	/*
-	 * The fake offset must exist before any mmap: the fault handler and
-	 * the dma-buf mmap path both compute page indices from it.
-	 */
-	ret = drm_gem_create_mmap_offset(&bo->base);
-	if (ret) {
-		drm_gem_object_put(&bo->base);
-		return ERR_PTR(ret);
-	}
 	return bo;
 }
 

@@ -136,6 +136,7 @@ int ionode_ioctl_map_offset(struct drm_device *dev, void *data,
 {
 	struct drm_ionode_map_offset *args = data;
 	struct drm_gem_object *obj;
+	int ret;
 
 	if (args->pad)
 		return -EINVAL;
@@ -144,9 +145,12 @@ int ionode_ioctl_map_offset(struct drm_device *dev, void *data,
 	if (!obj)
 		return -ENOENT;
 
-	args->offset = drm_vma_node_offset_addr(&obj->vma_node);
+	/* Made on first use: most buffers are never mapped through DRM. */
+	ret = drm_gem_create_mmap_offset(obj);
+	if (!ret)
+		args->offset = drm_vma_node_offset_addr(&obj->vma_node);
 	drm_gem_object_put(obj);
-	return 0;
+	return ret;
 }
 
 int ionode_ioctl_bo_info(struct drm_device *dev, void *data,

@@ -115,6 +115,13 @@ static void pool_age_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(pool_age_work, pool_age_fn);
 static DECLARE_DELAYED_WORK(pool_retry_work, pool_work_fn);
 
+/*
+ * A large free is zeroed by the worker and, on the other CPUs, by up to
+ * this many helpers taking chunks off the same dirty list.
+ */
+#define IONODE_POOL_HELPERS	3
+static struct work_struct pool_helpers[IONODE_POOL_HELPERS];
+
 /* Runs the worker after @delay jiffies, or at once for 0. */
 static void pool_kick(unsigned long delay)
 {
@@ -484,7 +491,8 @@ static void pool_release_stale(void)
 		schedule_delayed_work(&pool_retry_work, HZ / 10);
 }
 
-static void pool_work_fn(struct work_struct *work)
+/* Zeroes dirty chunks and files them as clean until none is left. */
+static void pool_zero_dirty(void)
 {
 	struct page *page;
 	bool wc;
@@ -509,7 +517,22 @@ static void pool_work_fn(struct work_struct *work)
 		pool.dirty_pages -= 1UL << compound_order(page);
 		spin_unlock(&pool.lock);
 	}
+}
 
+static void pool_helper_fn(struct work_struct *work)
+{
+	pool_zero_dirty();
+}
+
+static void pool_work_fn(struct work_struct *work)
+{
+	unsigned int i, n = min_t(unsigned int, num_online_cpus() - 1,
+				  IONODE_POOL_HELPERS);
+
+	if (READ_ONCE(pool.dirty_pages) >= IONODE_POOL_KICK_PAGES)
+		for (i = 0; i < n; i++)
+			queue_work(system_unbound_wq, &pool_helpers[i]);
+	pool_zero_dirty();
 	pool_release_stale();
 }
 
@@ -682,7 +705,11 @@ static struct shrinker pool_shrinker = {
  */
 void ionode_pool_flush(void)
 {
+	unsigned int i;
+
 	flush_delayed_work(&pool_work);
+	for (i = 0; i < IONODE_POOL_HELPERS; i++)
+		flush_work(&pool_helpers[i]);
 }
 
 /**
@@ -749,9 +776,12 @@ void ionode_pool_show(struct seq_file *m)
  */
 int ionode_pool_init(void)
 {
+	unsigned int i;
 	int ret;
 
 	spin_lock_init(&pool.lock);
+	for (i = 0; i < IONODE_POOL_HELPERS; i++)
+		INIT_WORK(&pool_helpers[i], pool_helper_fn);
 	INIT_LIST_HEAD(&pool.sets);
 	INIT_LIST_HEAD(&pool.dirty);
 	INIT_LIST_HEAD(&pool.stale);
@@ -779,7 +809,7 @@ void ionode_pool_exit(void)
 
 	unregister_shrinker(&pool_shrinker);
 	cancel_delayed_work_sync(&pool_age_work);
-	flush_delayed_work(&pool_work);
+	ionode_pool_flush();
 
 	spin_lock(&pool.lock);
 	list_for_each_entry(set, &pool.sets, node)
@@ -790,9 +820,9 @@ void ionode_pool_exit(void)
 		bool empty;
 
 		cancel_delayed_work_sync(&pool_retry_work);
-		pool_work_fn(NULL);
+		pool_release_stale();
 		spin_lock(&pool.lock);
-		empty = list_empty(&pool.stale) && list_empty(&pool.dirty);
+		empty = list_empty(&pool.stale);
 		spin_unlock(&pool.lock);
 		if (empty)
 			break;
@@ -801,6 +831,7 @@ void ionode_pool_exit(void)
 	cancel_delayed_work_sync(&pool_retry_work);
 
 	list_for_each_entry_safe(set, tmp, &pool.sets, node) {
+		WARN_ON(set->pages);
 		list_del(&set->node);
 		kfree(set);
 	}
