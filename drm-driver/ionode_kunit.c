@@ -856,8 +856,25 @@ static struct kunit_case pool_cases[] = {
 	{}
 };
 
+/*
+ * KUnit runs a module's suites before its init function (6.1:
+ * MODULE_STATE_COMING): the pools exist only for the suite's duration,
+ * and ionode_init() sets them up again afterwards.
+ */
+static int pool_suite_init(struct kunit_suite *suite)
+{
+	return ionode_pool_init();
+}
+
+static void pool_suite_exit(struct kunit_suite *suite)
+{
+	ionode_pool_exit();
+}
+
 static struct kunit_suite pool_suite = {
 	.name = "ionode_pool",
+	.suite_init = pool_suite_init,
+	.suite_exit = pool_suite_exit,
 	.test_cases = pool_cases,
 };
 
