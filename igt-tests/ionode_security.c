@@ -371,6 +371,9 @@ static void assert_uncharged(uint64_t base, const char *when)
 	igt_assert_f(cur <= base + 2 * MiB, "%s: memory.current %" PRIu64
 		     " KiB, %" PRIu64 " KiB before: the charge stayed for 3 s\n",
 		     when, cur >> 10, base >> 10);
+	if (i)
+		igt_info("%s: charge gone after %d ms (pooled until then)\n",
+			 when, i * 50);
 }
 
 /* In a forked child: move into the test cgroup, open a DRM fd of its own. */
