@@ -625,30 +625,11 @@ static unsigned long pool_shrink_count(struct shrinker *shrinker,
 	return n ?: SHRINK_EMPTY;
 }
 
-/* The oldest clean chunk of any set, cgroups' before the root's. */
-static struct page *pool_pop_oldest(bool *wc)
+/* The oldest clean chunk of @set, unlinked, or NULL. */
+static struct page *pool_set_pop_oldest(struct pool_set *set, bool *wc)
 {
-	struct pool_set *set;
 	unsigned int c, i;
 
-	list_for_each_entry(set, &pool.sets, node) {
-		if (set == pool.root)
-			continue;
-		for (c = 0; c < 2; c++) {
-			for (i = 0; i < IONODE_POOL_NR_ORDERS; i++) {
-				struct page *page;
-
-				if (!set->nr[c][i])
-					continue;
-				page = list_last_entry(&set->chunks[c][i],
-						       struct page, lru);
-				pool_set_unlink(set, page, c, i);
-				*wc = c;
-				return page;
-			}
-		}
-	}
-	set = pool.root;
 	for (c = 0; c < 2; c++) {
 		for (i = 0; i < IONODE_POOL_NR_ORDERS; i++) {
 			struct page *page;
@@ -663,6 +644,22 @@ static struct page *pool_pop_oldest(bool *wc)
 		}
 	}
 	return NULL;
+}
+
+/* The oldest clean chunk of any set, cgroups' before the root's. */
+static struct page *pool_pop_oldest(bool *wc)
+{
+	struct pool_set *set;
+	struct page *page;
+
+	list_for_each_entry(set, &pool.sets, node) {
+		if (set == pool.root)
+			continue;
+		page = pool_set_pop_oldest(set, wc);
+		if (page)
+			return page;
+	}
+	return pool_set_pop_oldest(pool.root, wc);
 }
 
 static unsigned long pool_shrink_scan(struct shrinker *shrinker,
