@@ -333,4 +333,8 @@ int ionode_ioctl_bo_info(struct drm_device *dev, void *data,
 int ionode_ioctl_alloc_fd(struct drm_device *dev, void *data,
 			  struct drm_file *file);
 
+struct drm_mode_create_dumb;
+int ionode_dumb_create(struct drm_file *file, struct drm_device *dev,
+		       struct drm_mode_create_dumb *args);
+
 #endif /* __IONODE_DRV_H__ */
