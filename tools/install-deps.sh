@@ -11,6 +11,7 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static
 	libdrm-dev libdrm-tests v4l-utils sparse
+	libgbm-dev libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri
 )
 for arg in "$@"; do
 	case $arg in
