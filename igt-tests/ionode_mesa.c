@@ -13,6 +13,9 @@
  *	(llvmpipe) render a clear colour and a scissored rectangle into
  *	ionode memory; the front buffer's pixels, read through its dma-buf,
  *	are exactly those colours.
+ * egl-import-dmabuf: an ionode dma-buf (DRM_IOCTL_IONODE_ALLOC_FD) filled
+ *	by the CPU, imported with EGL_EXT_image_dma_buf_import as a GLES2
+ *	texture and drawn 1:1, shows exactly its pixels in the front buffer.
  * render-node-refused: GBM on the render node cannot create dumb-backed
  *	buffers (render nodes stay dumb-free).
  */
@@ -27,10 +30,12 @@
 #include <EGL/egl.h>
 #include <EGL/eglext.h>
 #include <GLES2/gl2.h>
+#include <GLES2/gl2ext.h>
 #include <gbm.h>
 
 #include <linux/dma-buf.h>
 
+#include "libionode.h"
 #include "ionode_test.h"
 
 #define W	256
@@ -38,6 +43,7 @@
 
 static int fd = -1, card = -1;
 static struct gbm_device *gbm;
+static struct ionode_heaps heaps;
 
 /* The ionode buffer behind a GBM buffer's dma-buf, checked and mapped. */
 static uint32_t *map_bo(struct gbm_bo *bo, int *dmabuf, uint32_t *stride)
@@ -115,37 +121,90 @@ static EGLConfig xrgb_config(EGLDisplay dpy)
 	return NULL;
 }
 
-static void test_egl_render(void)
+/* A GBM surface with an EGL window surface and a current GLES2 context. */
+struct egl {
+	struct gbm_surface *surf;
+	EGLDisplay dpy;
+	EGLContext ctx;
+	EGLSurface es;
+};
+
+static void egl_setup(struct egl *e)
 {
 	static const EGLint ctx_attr[] = {
 		EGL_CONTEXT_CLIENT_VERSION, 2, EGL_NONE,
 	};
-	struct gbm_surface *surf;
-	struct gbm_bo *front;
-	EGLDisplay dpy;
-	EGLContext ctx;
-	EGLSurface es;
 	EGLConfig cfg;
+
+	e->surf = gbm_surface_create(gbm, W, H, GBM_FORMAT_XRGB8888,
+				     GBM_BO_USE_SCANOUT | GBM_BO_USE_RENDERING);
+	igt_assert(e->surf);
+	e->dpy = eglGetPlatformDisplay(EGL_PLATFORM_GBM_KHR, gbm, NULL);
+	igt_assert(e->dpy != EGL_NO_DISPLAY);
+	igt_assert_f(eglInitialize(e->dpy, NULL, NULL),
+		     "eglInitialize: 0x%x\n", eglGetError());
+	igt_assert(eglBindAPI(EGL_OPENGL_ES_API));
+	cfg = xrgb_config(e->dpy);
+	e->ctx = eglCreateContext(e->dpy, cfg, EGL_NO_CONTEXT, ctx_attr);
+	igt_assert(e->ctx != EGL_NO_CONTEXT);
+	e->es = eglCreateWindowSurface(e->dpy, cfg,
+				       (EGLNativeWindowType)e->surf, NULL);
+	igt_assert(e->es != EGL_NO_SURFACE);
+	igt_assert(eglMakeCurrent(e->dpy, e->es, e->es, e->ctx));
+	igt_info("GL_RENDERER: %s\n", (const char *)glGetString(GL_RENDERER));
+	glViewport(0, 0, W, H);
+}
+
+static void egl_teardown(struct egl *e)
+{
+	eglMakeCurrent(e->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+	eglDestroySurface(e->dpy, e->es);
+	eglDestroyContext(e->dpy, e->ctx);
+	eglTerminate(e->dpy);
+	gbm_surface_destroy(e->surf);
+}
+
+/*
+ * Swaps, then asserts that every pixel of the front buffer (read through
+ * its dma-buf, an ionode buffer) is @want(x, y), rows top first.
+ */
+static void check_front(struct egl *e, uint32_t (*want)(int x, int y))
+{
+	struct gbm_bo *front;
 	uint32_t stride, *px;
 	int dmabuf, x, y;
 
-	surf = gbm_surface_create(gbm, W, H, GBM_FORMAT_XRGB8888,
-				  GBM_BO_USE_SCANOUT | GBM_BO_USE_RENDERING);
-	igt_assert(surf);
-	dpy = eglGetPlatformDisplay(EGL_PLATFORM_GBM_KHR, gbm, NULL);
-	igt_assert(dpy != EGL_NO_DISPLAY);
-	igt_assert_f(eglInitialize(dpy, NULL, NULL), "eglInitialize: 0x%x\n",
-		     eglGetError());
-	igt_assert(eglBindAPI(EGL_OPENGL_ES_API));
-	cfg = xrgb_config(dpy);
-	ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, ctx_attr);
-	igt_assert(ctx != EGL_NO_CONTEXT);
-	es = eglCreateWindowSurface(dpy, cfg, (EGLNativeWindowType)surf, NULL);
-	igt_assert(es != EGL_NO_SURFACE);
-	igt_assert(eglMakeCurrent(dpy, es, es, ctx));
-	igt_info("GL_RENDERER: %s\n", (const char *)glGetString(GL_RENDERER));
+	igt_assert(eglSwapBuffers(e->dpy, e->es));
+	front = gbm_surface_lock_front_buffer(e->surf);
+	igt_assert(front);
+	px = map_bo(front, &dmabuf, &stride);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	for (y = 0; y < H; y++) {
+		for (x = 0; x < W; x++) {
+			uint32_t got = px[y * (stride / 4) + x] & 0x00ffffff;
 
-	glViewport(0, 0, W, H);
+			igt_assert_f(got == want(x, y), "pixel (%d,%d): 0x%06x, "
+				     "expected 0x%06x\n", x, y, got,
+				     want(x, y));
+		}
+	}
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	munmap(px, (size_t)stride * H);
+	close(dmabuf);
+	gbm_surface_release_buffer(e->surf, front);
+}
+
+/* Red, with a blue bottom-left quarter (GL's origin is bottom left). */
+static uint32_t render_want(int x, int y)
+{
+	return (x < W / 2 && y >= H / 2) ? 0x000000ff : 0x00ff0000;
+}
+
+static void test_egl_render(void)
+{
+	struct egl e;
+
+	egl_setup(&e);
 	glClearColor(1.0f, 0.0f, 0.0f, 1.0f);		/* red */
 	glClear(GL_COLOR_BUFFER_BIT);
 	glEnable(GL_SCISSOR_TEST);
@@ -153,33 +212,125 @@ static void test_egl_render(void)
 	glClearColor(0.0f, 0.0f, 1.0f, 1.0f);		/* blue */
 	glClear(GL_COLOR_BUFFER_BIT);
 	glDisable(GL_SCISSOR_TEST);
-	igt_assert(eglSwapBuffers(dpy, es));
+	check_front(&e, render_want);
+	egl_teardown(&e);
+}
 
-	front = gbm_surface_lock_front_buffer(surf);
-	igt_assert(front);
-	px = map_bo(front, &dmabuf, &stride);
-	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	for (y = 0; y < H; y++) {
-		for (x = 0; x < W; x++) {
-			/* GL's origin is bottom left, the buffer's top left. */
-			uint32_t want = (x < W / 2 && y >= H / 2) ?
-					0x000000ff : 0x00ff0000;
-			uint32_t got = px[y * (stride / 4) + x] & 0x00ffffff;
+/* Four quadrants, rows top first, as a camera would have written them. */
+static uint32_t quadrant(int x, int y)
+{
+	static const uint32_t c[4] = {
+		0x0000ff00, 0x00ff00ff, 0x0000ffff, 0x00ffff00,
+	};
 
-			igt_assert_f(got == want, "pixel (%d,%d): 0x%06x, "
-				     "expected 0x%06x\n", x, y, got, want);
-		}
-	}
-	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
-	munmap(px, (size_t)stride * H);
-	close(dmabuf);
-	gbm_surface_release_buffer(surf, front);
+	return c[(y >= H / 2) * 2 + (x >= W / 2)];
+}
 
-	eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
-	eglDestroySurface(dpy, es);
-	eglDestroyContext(dpy, ctx);
-	eglTerminate(dpy);
-	gbm_surface_destroy(surf);
+static GLuint shader(GLenum type, const char *src)
+{
+	GLuint sh = glCreateShader(type);
+	GLint ok = 0;
+
+	glShaderSource(sh, 1, &src, NULL);
+	glCompileShader(sh);
+	glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
+	igt_assert_f(ok, "shader does not compile\n");
+	return sh;
+}
+
+/*
+ * An ionode dma-buf, filled by the CPU, imported with
+ * EGL_EXT_image_dma_buf_import as a texture and drawn 1:1: the front
+ * buffer shows exactly its pixels.
+ */
+static void test_egl_import_dmabuf(void)
+{
+	static const char *vs =
+		"attribute vec2 pos; attribute vec2 tc; varying vec2 v;\n"
+		"void main() { v = tc; gl_Position = vec4(pos, 0.0, 1.0); }\n";
+	static const char *fs =
+		"precision mediump float; varying vec2 v;\n"
+		"uniform sampler2D tex;\n"
+		"void main() { gl_FragColor = texture2D(tex, v); }\n";
+	/* Window bottom (y = -1) samples the image's last row (t = 1). */
+	static const GLfloat quad[] = {
+		-1, -1, 0, 1,	1, -1, 1, 1,	-1, 1, 0, 0,	1, 1, 1, 0,
+	};
+	PFNEGLCREATEIMAGEKHRPROC create_image;
+	PFNEGLDESTROYIMAGEKHRPROC destroy_image;
+	PFNGLEGLIMAGETARGETTEXTURE2DOESPROC image_target;
+	EGLint attr[] = {
+		EGL_WIDTH, W, EGL_HEIGHT, H,
+		EGL_LINUX_DRM_FOURCC_EXT, GBM_FORMAT_XRGB8888,
+		EGL_DMA_BUF_PLANE0_FD_EXT, -1,
+		EGL_DMA_BUF_PLANE0_OFFSET_EXT, 0,
+		EGL_DMA_BUF_PLANE0_PITCH_EXT, W * 4,
+		EGL_NONE,
+	};
+	GLuint prog, tex;
+	EGLImageKHR img;
+	uint32_t *px;
+	struct egl e;
+	int dmabuf, x, y;
+
+	igt_assert_eq(ionode_create_fd(fd, W * H * 4, ionode_system_mask(&heaps),
+				       0, &dmabuf, NULL), 0);
+	px = dmabuf_mmap(dmabuf, W * H * 4, 0, PROT_READ | PROT_WRITE);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++)
+			px[y * W + x] = quadrant(x, y);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+	munmap(px, W * H * 4);
+
+	egl_setup(&e);
+	igt_require_f(strstr(eglQueryString(e.dpy, EGL_EXTENSIONS),
+			     "EGL_EXT_image_dma_buf_import"),
+		      "no EGL_EXT_image_dma_buf_import\n");
+	create_image = (PFNEGLCREATEIMAGEKHRPROC)
+		eglGetProcAddress("eglCreateImageKHR");
+	destroy_image = (PFNEGLDESTROYIMAGEKHRPROC)
+		eglGetProcAddress("eglDestroyImageKHR");
+	image_target = (PFNGLEGLIMAGETARGETTEXTURE2DOESPROC)
+		eglGetProcAddress("glEGLImageTargetTexture2DOES");
+	igt_assert(create_image && destroy_image && image_target);
+
+	attr[7] = dmabuf;
+	img = create_image(e.dpy, EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, NULL,
+			   attr);
+	igt_assert_f(img != EGL_NO_IMAGE_KHR, "eglCreateImageKHR: 0x%x\n",
+		     eglGetError());
+	close(dmabuf);		/* the image holds the buffer */
+
+	glGenTextures(1, &tex);
+	glBindTexture(GL_TEXTURE_2D, tex);
+	glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+	glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+	image_target(GL_TEXTURE_2D, img);
+	igt_assert_eq(glGetError(), GL_NO_ERROR);
+
+	prog = glCreateProgram();
+	glAttachShader(prog, shader(GL_VERTEX_SHADER, vs));
+	glAttachShader(prog, shader(GL_FRAGMENT_SHADER, fs));
+	glBindAttribLocation(prog, 0, "pos");
+	glBindAttribLocation(prog, 1, "tc");
+	glLinkProgram(prog);
+	glUseProgram(prog);
+	glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(GLfloat),
+			      quad);
+	glVertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(GLfloat),
+			      quad + 2);
+	glEnableVertexAttribArray(0);
+	glEnableVertexAttribArray(1);
+	glClearColor(0, 0, 0, 1);
+	glClear(GL_COLOR_BUFFER_BIT);
+	glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+	igt_assert_eq(glGetError(), GL_NO_ERROR);
+	check_front(&e, quadrant);
+
+	glDeleteTextures(1, &tex);
+	destroy_image(e.dpy, img);
+	egl_teardown(&e);
 }
 
 static void test_render_node_refused(void)
@@ -201,6 +352,7 @@ igt_main
 {
 	igt_fixture {
 		fd = igt_ionode_open();
+		ionode_get_heaps(fd, &heaps);
 		card = igt_ionode_open_card();
 		gbm = gbm_create_device(card);
 		igt_require_f(gbm, "no GBM device on ionode's card node\n");
@@ -212,12 +364,15 @@ igt_main
 		test_gbm_bo();
 	subtest("egl-render")
 		test_egl_render();
+	subtest("egl-import-dmabuf")
+		test_egl_import_dmabuf();
 	subtest("render-node-refused")
 		test_render_node_refused();
 
 	igt_fixture {
 		if (gbm)
 			gbm_device_destroy(gbm);
+		ionode_put_heaps(&heaps);
 		close(card);
 		close(fd);
 	}
