@@ -7,6 +7,8 @@
 #   make demo     install what is missing, build, run the guided demo
 #   make bench    install what is missing, build (with the test-only upstream
 #                 peer modules, `make peers`), run the benchmarks
+#   make vkms     build the test-only vkms.ko for the stock kernel (make check
+#                 does; see tools/vkms/)
 #   make checkpatch / make sparse    kernel style and static checks
 #   make htmldocs build/htmldocs/ from Documentation/ (Sphinx + kernel-doc)
 #
@@ -29,7 +31,7 @@ export IONODE_PARAMS ?= carveout=64M@0x40000000,64M@0x140000000
 
 KERNEL_MODULES := drm-driver $(wildcard v4l2-glue)
 
-.PHONY: all modules tools tests deps check host-checks htmldocs demo bench peers \
+.PHONY: all modules tools tests deps check host-checks htmldocs demo bench peers vkms \
 	checkpatch sparse clean
 
 all: modules tools tests
@@ -59,6 +61,8 @@ check: deps
 else
 check: deps
 	$(MAKE) host-checks all
+	@$(MAKE) vkms || { rm -f build/vkms/vkms.ko; \
+		echo "make check: vkms.ko could not be built (see above): the vkms subtests will skip"; }
 	tools/vm/run-tests
 endif
 
@@ -99,6 +103,14 @@ endif
 
 peers:
 	$(MAKE) -C tools/bench/peers KDIR=$(KDIR)
+
+# The stock kernel has no vkms: `make check` builds Linux 6.1's
+# drivers/gpu/drm/vkms/ from linux-source-6.1 as a test-only module
+# (build/vkms/vkms.ko; never installed, not built by `make`) and
+# tools/vm/run-tests loads it in the VM. A failure here only makes the
+# vkms subtests skip.
+vkms:
+	$(MAKE) -C tools/vkms KDIR=$(KDIR)
 
 checkpatch:
 	$(CHECKPATCH) --strict --no-tree -f \

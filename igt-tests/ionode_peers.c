@@ -20,8 +20,10 @@
  *
  * Every buffer-backed subtest ends with every heap's used_bytes back where
  * it started. The peers exist on the full debug kernel
- * (make check KERNEL=full), where DMA-API debug also checks the mappings;
- * Debian's stock kernel has none of them, and the subtests skip there.
+ * (make check KERNEL=full), where DMA-API debug also checks the mappings.
+ * Debian's stock kernel has none of them; `make check` loads a test-only
+ * vkms.ko built from linux-source-6.1 there (tools/vkms/), so the vkms
+ * subtests run on both tiers and the others skip on the stock one.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -222,7 +224,8 @@ static void kms_open(struct kms *k)
 
 	memset(k, 0, sizeof(*k));
 	igt_require_f(igt_modprobe("vkms"),
-		      "no vkms on this kernel (the full tier has it)\n");
+		      "no vkms on this kernel (the full tier has it; `make vkms`"
+		      " builds one for the stock kernel)\n");
 	k->fd = ionode_open_driver("vkms", DRM_NODE_PRIMARY);
 	igt_assert_f(k->fd >= 0, "vkms is loaded but has no card node: %s\n",
 		     igt_errno_name(-k->fd));
