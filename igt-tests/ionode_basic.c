@@ -141,97 +141,6 @@ static void test_no_modeset(void)
  * DRM_CAP_DUMB_BUFFER stays unanswered: 6.1 reports it only for KMS
  * drivers (as for vgem), and Mesa's kms_swrast does not ask.
  */
-/* The heap a dumb buffer of @size comes from with the default dumb_heaps. */
-static uint32_t dumb_heap_id(uint64_t size)
-{
-	static const char *const order[] = { "cma", "system-contig", "system" };
-	unsigned int i;
-
-	for (i = 0; i < 3; i++) {
-		const struct drm_ionode_heap_info *h = ionode_heap(&heaps,
-								   order[i]);
-
-		if (h && ionode_heap_usable(h, size))
-			return h->id;
-	}
-	igt_assert_f(0, "no heap for a %" PRIu64 "-byte dumb buffer\n", size);
-	return 0;
-}
-
-static void test_dumb_buffers(void)
-{
-	struct drm_get_cap cap = { .capability = DRM_CAP_DUMB_BUFFER };
-	struct drm_mode_create_dumb dumb = {
-		.width = 61, .height = 64, .bpp = 32,
-	};
-	struct drm_mode_map_dumb map = { 0 };
-	struct drm_mode_destroy_dumb destroy = { 0 };
-	uint64_t used = ionode_total_used(fd);
-	struct drm_ionode_bo_info info;
-	int card = igt_ionode_open_card(), dmabuf;
-	uint32_t h;
-	void *p;
-
-	do_ioctl_err(card, DRM_IOCTL_GET_CAP, &cap, EOPNOTSUPP);
-	do_ioctl_err(fd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb, EACCES);
-
-	do_ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &dumb);
-	igt_assert_eq(dumb.pitch, 256);			/* 244 rounded up */
-	igt_assert_eq_u64(dumb.size, 256 * 64);
-	igt_assert_eq_u64(ionode_total_used(fd), used + 256 * 64);
-	info = ionode_bo_info_get(card, dumb.handle);
-	igt_assert_eq(info.flags, 0);			/* write-combined */
-	igt_assert_eq(info.heap_id, dumb_heap_id(16384));
-
-	map.handle = dumb.handle;
-	do_ioctl(card, DRM_IOCTL_MODE_MAP_DUMB, &map);
-	p = mmap(NULL, dumb.size, PROT_READ | PROT_WRITE, MAP_SHARED, card,
-		 map.offset);
-	igt_assert(p != MAP_FAILED);
-	check_zero(p, dumb.size);
-	fill_pattern(p, dumb.size, 3, 0);
-	munmap(p, dumb.size);
-
-	dmabuf = ionode_bo_export(card, dumb.handle);
-	h = ionode_bo_import(fd, dmabuf);
-	p = ionode_bo_mmap(fd, h, dumb.size, PROT_READ);
-	check_pattern(p, dumb.size, 3, 0);
-	munmap(p, dumb.size);
-	ionode_bo_close(fd, h);
-	close(dmabuf);
-
-	destroy.handle = dumb.handle;
-	do_ioctl(card, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
-	/* DRM core answers an unknown handle as GEM_CLOSE does. */
-	do_ioctl_err(card, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy, EINVAL);
-	igt_assert_eq_u64(ionode_total_used(fd), used);
-
-	/* A frame larger than any contiguous heap comes from system. */
-	dumb = (struct drm_mode_create_dumb){ .width = 1920, .height = 1080,
-					      .bpp = 32 };
-	do_ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &dumb);
-	igt_assert_eq(dumb.pitch, 7680);
-	igt_assert_eq_u64(dumb.size, 7680ull * 1080);
-	info = ionode_bo_info_get(card, dumb.handle);
-	igt_assert_eq(info.heap_id, dumb_heap_id(dumb.size));
-	destroy.handle = dumb.handle;
-	do_ioctl(card, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
-
-	/* Bad arguments: DRM core's checks, and ours for flags. */
-	dumb = (struct drm_mode_create_dumb){ .width = 64, .height = 64 };
-	do_ioctl_err(card, DRM_IOCTL_MODE_CREATE_DUMB, &dumb, EINVAL);
-	dumb = (struct drm_mode_create_dumb){ .width = 1u << 30,
-					      .height = 1u << 30, .bpp = 32 };
-	do_ioctl_err(card, DRM_IOCTL_MODE_CREATE_DUMB, &dumb, EINVAL);
-	dumb = (struct drm_mode_create_dumb){ .width = 64, .height = 64,
-					      .bpp = 32, .flags = 1 };
-	do_ioctl_err(card, DRM_IOCTL_MODE_CREATE_DUMB, &dumb, EINVAL);
-	map.handle = 0xdead;
-	do_ioctl_err(card, DRM_IOCTL_MODE_MAP_DUMB, &map, ENOENT);
-	igt_assert_eq_u64(ionode_total_used(fd), used);
-	close(card);
-}
-
 /* DRM_CAP_PRIME reports both import and export. */
 static void test_prime_caps(void)
 {
@@ -1110,8 +1019,6 @@ igt_main
 		test_device_nodes();
 	subtest("no-modeset")
 		test_no_modeset();
-	subtest("dumb-buffers")
-		test_dumb_buffers();
 	subtest("prime-caps")
 		test_prime_caps();
 

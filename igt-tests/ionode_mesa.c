@@ -238,12 +238,27 @@ static GLuint shader(GLenum type, const char *src)
 	return sh;
 }
 
+/* Writes the quadrant pattern into @size bytes of a dma-buf's memory. */
+static void fill_quadrants(int dmabuf)
+{
+	uint32_t *px = dmabuf_mmap(dmabuf, W * H * 4, 0,
+				   PROT_READ | PROT_WRITE);
+	int x, y;
+
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++)
+			px[y * W + x] = quadrant(x, y);
+	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+	munmap(px, W * H * 4);
+}
+
 /*
- * An ionode dma-buf, filled by the CPU, imported with
+ * A dma-buf (closed here), filled by the CPU, imported with
  * EGL_EXT_image_dma_buf_import as a texture and drawn 1:1: the front
- * buffer shows exactly its pixels.
+ * buffer, an ionode buffer, shows exactly its pixels.
  */
-static void test_egl_import_dmabuf(void)
+static void draw_dmabuf(int dmabuf)
 {
 	static const char *vs =
 		"attribute vec2 pos; attribute vec2 tc; varying vec2 v;\n"
@@ -269,20 +284,9 @@ static void test_egl_import_dmabuf(void)
 	};
 	GLuint prog, tex;
 	EGLImageKHR img;
-	uint32_t *px;
 	struct egl e;
-	int dmabuf, x, y;
 
-	igt_assert_eq(ionode_create_fd(fd, W * H * 4, ionode_system_mask(&heaps),
-				       0, &dmabuf, NULL), 0);
-	px = dmabuf_mmap(dmabuf, W * H * 4, 0, PROT_READ | PROT_WRITE);
-	dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
-	for (y = 0; y < H; y++)
-		for (x = 0; x < W; x++)
-			px[y * W + x] = quadrant(x, y);
-	dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
-	munmap(px, W * H * 4);
-
+	fill_quadrants(dmabuf);
 	egl_setup(&e);
 	igt_require_f(strstr(eglQueryString(e.dpy, EGL_EXTENSIONS),
 			     "EGL_EXT_image_dma_buf_import"),
@@ -331,6 +335,15 @@ static void test_egl_import_dmabuf(void)
 	glDeleteTextures(1, &tex);
 	destroy_image(e.dpy, img);
 	egl_teardown(&e);
+}
+
+static void test_egl_import_dmabuf(void)
+{
+	int dmabuf;
+
+	igt_assert_eq(ionode_create_fd(fd, W * H * 4, ionode_system_mask(&heaps),
+				       0, &dmabuf, NULL), 0);
+	draw_dmabuf(dmabuf);
 }
 
 static void test_render_node_refused(void)

@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 	*) tests="$tests $1"; shift ;;
 	esac
 done
-[ -n "$tests" ] || tests="ionode_basic ionode_mmap ionode_mmap_fault ionode_prime ionode_heaps ionode_heaps_accounting ionode_heaps_policy ionode_heaps_stress ionode_fault ionode_v4l2 ionode_v4l2_share ionode_v4l2_hostile ionode_peers ionode_unbind ionode_stress ionode_security ionode_pool ionode_mesa"
+[ -n "$tests" ] || tests="ionode_basic ionode_mmap ionode_mmap_fault ionode_prime ionode_heaps ionode_heaps_accounting ionode_heaps_policy ionode_heaps_stress ionode_fault ionode_v4l2 ionode_v4l2_share ionode_v4l2_hostile ionode_peers ionode_unbind ionode_stress ionode_security ionode_pool ionode_mesa ionode_dumb"
 
 pass=0 fail=0 skip=0 bad_bins=""
 log=$(mktemp)
