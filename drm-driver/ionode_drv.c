@@ -54,8 +54,9 @@ const struct drm_driver ionode_drm_driver = {
 	.gem_prime_import_sg_table = ionode_gem_prime_import_sg_table,
 	.gem_prime_mmap = drm_gem_prime_mmap,
 
-	/* Card node only; MAP_DUMB and DESTROY_DUMB are DRM core's. */
+	/* Card node only; DESTROY_DUMB is DRM core's. */
 	.dumb_create = ionode_dumb_create,
+	.dumb_map_offset = ionode_map_offset,
 
 	.name = DRIVER_NAME,
 	.desc = DRIVER_DESC,

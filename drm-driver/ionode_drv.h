@@ -334,6 +334,8 @@ int ionode_ioctl_alloc_fd(struct drm_device *dev, void *data,
 			  struct drm_file *file);
 
 struct drm_mode_create_dumb;
+int ionode_map_offset(struct drm_file *file, struct drm_device *dev,
+		      u32 handle, u64 *offset);
 int ionode_dumb_create(struct drm_file *file, struct drm_device *dev,
 		       struct drm_mode_create_dumb *args);
 

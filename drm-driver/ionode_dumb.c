@@ -9,9 +9,10 @@
  * first heap of the dumb_heaps module parameter that can serve it
  * (scanout-friendly: contiguous where a heap can, else system), created
  * through ionode_bo_create() like any other, so it is charged, limited
- * and accounted to the caller's DRM file. DRM_IOCTL_MODE_MAP_DUMB and
- * DRM_IOCTL_MODE_DESTROY_DUMB are DRM core's (drm_gem_dumb_map_offset(),
- * a handle close).
+ * and accounted to the caller's DRM file. DRM_IOCTL_MODE_MAP_DUMB is
+ * ionode_map_offset(), which also maps imported buffers (Mesa maps the
+ * dma-bufs it imports so); DRM_IOCTL_MODE_DESTROY_DUMB is DRM core's (a
+ * handle close).
  */
 #include <linux/moduleparam.h>
 #include <linux/slab.h>

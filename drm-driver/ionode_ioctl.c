@@ -131,26 +131,46 @@ int ionode_ioctl_alloc_fd(struct drm_device *dev, void *data,
 	return 0;
 }
 
+/**
+ * ionode_map_offset - the fake offset to mmap() a buffer through a DRM fd
+ * @file: the DRM file holding @handle
+ * @dev: the DRM device
+ * @handle: a GEM handle: an ionode buffer or an imported one (whose
+ *	mappings go to its exporter's mmap)
+ * @offset: the offset, made on first use (most buffers are never mapped
+ *	through DRM)
+ *
+ * DRM_IOCTL_IONODE_MAP_OFFSET, and &drm_driver.dumb_map_offset: unlike
+ * drm_gem_dumb_map_offset() it maps imported buffers too, which Mesa's
+ * kms_swrast maps that way when it imports a dma-buf.
+ *
+ * Return: 0, -ENOENT for a bad handle, or -ENOMEM.
+ */
+int ionode_map_offset(struct drm_file *file, struct drm_device *dev,
+		      u32 handle, u64 *offset)
+{
+	struct drm_gem_object *obj;
+	int ret;
+
+	obj = drm_gem_object_lookup(file, handle);
+	if (!obj)
+		return -ENOENT;
+
+	ret = drm_gem_create_mmap_offset(obj);
+	if (!ret)
+		*offset = drm_vma_node_offset_addr(&obj->vma_node);
+	drm_gem_object_put(obj);
+	return ret;
+}
+
 int ionode_ioctl_map_offset(struct drm_device *dev, void *data,
 			    struct drm_file *file)
 {
 	struct drm_ionode_map_offset *args = data;
-	struct drm_gem_object *obj;
-	int ret;
 
 	if (args->pad)
 		return -EINVAL;
-
-	obj = drm_gem_object_lookup(file, args->handle);
-	if (!obj)
-		return -ENOENT;
-
-	/* Made on first use: most buffers are never mapped through DRM. */
-	ret = drm_gem_create_mmap_offset(obj);
-	if (!ret)
-		args->offset = drm_vma_node_offset_addr(&obj->vma_node);
-	drm_gem_object_put(obj);
-	return ret;
+	return ionode_map_offset(file, dev, args->handle, &args->offset);
 }
 
 int ionode_ioctl_bo_info(struct drm_device *dev, void *data,

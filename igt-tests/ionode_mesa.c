@@ -16,6 +16,8 @@
  * egl-import-dmabuf: an ionode dma-buf (DRM_IOCTL_IONODE_ALLOC_FD) filled
  *	by the CPU, imported with EGL_EXT_image_dma_buf_import as a GLES2
  *	texture and drawn 1:1, shows exactly its pixels in the front buffer.
+ * egl-import-vgem: the same with a foreign dma-buf (a vgem dumb buffer),
+ *	which kms_swrast imports into ionode and maps with MAP_DUMB.
  * render-node-refused: GBM on the render node cannot create dumb-backed
  *	buffers (render nodes stay dumb-free).
  */
@@ -32,6 +34,7 @@
 #include <GLES2/gl2.h>
 #include <GLES2/gl2ext.h>
 #include <gbm.h>
+#include <xf86drm.h>
 
 #include <linux/dma-buf.h>
 
@@ -346,6 +349,27 @@ static void test_egl_import_dmabuf(void)
 	draw_dmabuf(dmabuf);
 }
 
+/*
+ * The same with a foreign buffer, a vgem dumb buffer's dma-buf: Mesa's
+ * kms_swrast imports it into ionode and maps it with MAP_DUMB.
+ */
+static void test_egl_import_vgem(void)
+{
+	struct drm_mode_create_dumb dumb = { .width = W, .height = H, .bpp = 32 };
+	struct drm_gem_close gc = { 0 };
+	int vgem = igt_open_vgem(), dmabuf;
+
+	igt_require_f(vgem >= 0, "no vgem\n");
+	do_ioctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &dumb);
+	igt_assert_eq(dumb.pitch, W * 4);
+	igt_assert_eq(drmPrimeHandleToFD(vgem, dumb.handle,
+					 DRM_CLOEXEC | DRM_RDWR, &dmabuf), 0);
+	gc.handle = dumb.handle;
+	do_ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gc);
+	draw_dmabuf(dmabuf);
+	close(vgem);
+}
+
 static void test_render_node_refused(void)
 {
 	struct gbm_device *rgbm = gbm_create_device(fd);
@@ -379,6 +403,8 @@ igt_main
 		test_egl_render();
 	subtest("egl-import-dmabuf")
 		test_egl_import_dmabuf();
+	subtest("egl-import-vgem")
+		test_egl_import_vgem();
 	subtest("render-node-refused")
 		test_render_node_refused();
 
