@@ -22,11 +22,14 @@
  * @base: the generic backing.
  * @pages: one entry per PAGE_SIZE page, owned by the heap.
  * @npages: number of entries of @pages.
+ * @preset: the heap keeps the memory in its caching mode (pools), so
+ *	there is nothing to switch.
  */
 struct pages_backing {
 	struct ionode_backing base;
 	struct page **pages;
 	unsigned long npages;
+	bool preset;
 };
 
 static struct pages_backing *to_pages(struct ionode_backing *b)
@@ -121,7 +124,7 @@ static int pages_set_wc(struct ionode_backing *b, bool wc)
 #ifdef CONFIG_X86
 	struct pages_backing *pb = to_pages(b);
 
-	if (b->flags & IONODE_BO_CACHED)
+	if ((b->flags & IONODE_BO_CACHED) || pb->preset)
 		return 0;
 	if (pb->npages > INT_MAX)
 		return -E2BIG;
@@ -142,18 +145,6 @@ static const struct ionode_backing_ops pages_backing_ops = {
 	.unmap = pages_unmap,
 	.sync = pages_sync,
 	.set_wc = pages_set_wc,
-};
-
-/* For memory its heap hands out already in the buffer's caching mode. */
-static const struct ionode_backing_ops pages_backing_ops_preset = {
-	.pfn = pages_pfn,
-	.vmap = pages_vmap,
-	.vunmap = pages_vunmap,
-	.build_sgt = pages_build_sgt,
-	.reachable = pages_reachable,
-	.map = pages_map,
-	.unmap = pages_unmap,
-	.sync = pages_sync,
 };
 
 /**
@@ -178,10 +169,11 @@ struct ionode_backing *ionode_backing_pages_create(struct page **pages,
 
 	if (!pb)
 		return NULL;
-	ionode_backing_init(&pb->base, preset ? &pages_backing_ops_preset :
-			    &pages_backing_ops, size, flags, contiguous);
+	ionode_backing_init(&pb->base, &pages_backing_ops, size, flags,
+			    contiguous);
 	pb->pages = pages;
 	pb->npages = size >> PAGE_SHIFT;
+	pb->preset = preset;
 	return &pb->base;
 }
 
