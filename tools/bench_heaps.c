@@ -355,6 +355,24 @@ static void setup_ionode(struct allocator *a)
 			info->free_bytes;
 }
 
+/*
+ * PRIME-exports @handle on @fd into *@dmabuf and closes the handle, which
+ * the dma-buf then holds alone; on failure nothing is left.
+ */
+static int export_handle(int fd, uint32_t handle, int *dmabuf)
+{
+	int ret = ionode_export(fd, handle, dmabuf);
+
+	if (ret) {
+		ionode_close(fd, handle);
+		return ret;
+	}
+	ret = ionode_close(fd, handle);
+	if (ret)
+		close(*dmabuf);
+	return ret;
+}
+
 static int ionode_alloc(const struct allocator *a, uint64_t size, int *dmabuf)
 {
 	struct drm_ionode_create c = {
@@ -365,30 +383,13 @@ static int ionode_alloc(const struct allocator *a, uint64_t size, int *dmabuf)
 	ret = ionode_create_ex(a->fd, &c);
 	if (ret)
 		return ret;
-	ret = ionode_export(a->fd, c.handle, dmabuf);
-	if (ret) {
-		ionode_close(a->fd, c.handle);
-		return ret;
-	}
-	/* The dma-buf keeps the buffer; the handle can go. */
-	ret = ionode_close(a->fd, c.handle);
-	if (ret)
-		close(*dmabuf);
-	return ret;
+	return export_handle(a->fd, c.handle, dmabuf);
 }
 
 /* The same in one call: DRM_IOCTL_IONODE_ALLOC_FD, no GEM handle. */
 static int ionode_alloc_fd(const struct allocator *a, uint64_t size, int *dmabuf)
 {
-	struct drm_ionode_alloc_fd c = {
-		.size = size, .heap_mask = a->mask, .flags = a->bo_flags,
-		.fd_flags = O_CLOEXEC | O_RDWR,
-	};
-
-	if (drmIoctl(a->fd, DRM_IOCTL_IONODE_ALLOC_FD, &c))
-		return -errno;
-	*dmabuf = c.fd;
-	return 0;
+	return ionode_create_fd(a->fd, size, a->mask, a->bo_flags, dmabuf, NULL);
 }
 
 /* The first dma-heap other than "system", by name, or NULL. */
@@ -525,15 +526,7 @@ static int vgem_alloc(const struct allocator *a, uint64_t size, int *dmabuf)
 	ret = ionode_ioctl(a->fd, DRM_IOCTL_MODE_CREATE_DUMB, &c);
 	if (ret)
 		return ret;
-	ret = ionode_export(a->fd, c.handle, dmabuf);
-	if (ret) {
-		ionode_close(a->fd, c.handle);
-		return ret;
-	}
-	ret = ionode_close(a->fd, c.handle);
-	if (ret)
-		close(*dmabuf);
-	return ret;
+	return export_handle(a->fd, c.handle, dmabuf);
 }
 
 /* The measurements. */
