@@ -46,6 +46,7 @@
 #include <xf86drmMode.h>
 
 #include "igt_track.h"
+#include "kms_pipe.h"
 #include "igt_v4l2.h"
 #include "ionode_test.h"
 
@@ -165,225 +166,38 @@ static void pbuf_free(struct pbuf *b)
 
 /* ---- vkms ---------------------------------------------------------------- */
 
-/**
- * struct kms - the vkms pipe a subtest drives
- * @fd: vkms' primary node (master).
- * @crtc: its CRTC.
- * @plane: the CRTC's primary plane.
- * @conn: the "Virtual" connector (only its modes are used).
- * @wb: the writeback connector.
- * @mode: @conn's preferred mode.
- */
-struct kms {
-	int fd;
-	uint32_t crtc, plane, conn, wb;
-	drmModeModeInfo mode;
-};
-
-static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name)
+/* vkms' pipe (tools/lib/kms_pipe.h), skipping where there is no vkms. */
+static void kms_open(struct kms_pipe *k)
 {
-	drmModeObjectPropertiesPtr props;
-	uint32_t id = 0, i;
+	int ret;
 
-	props = drmModeObjectGetProperties(fd, obj, type);
-	igt_assert(props);
-	for (i = 0; i < props->count_props && !id; i++) {
-		drmModePropertyPtr p = drmModeGetProperty(fd, props->props[i]);
-
-		igt_assert(p);
-		if (!strcmp(p->name, name))
-			id = p->prop_id;
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	igt_assert_f(id, "object %u has no property %s\n", obj, name);
-	return id;
-}
-
-static uint64_t prop_value(int fd, uint32_t obj, uint32_t type,
-			   const char *name)
-{
-	drmModeObjectPropertiesPtr props;
-	uint32_t id = prop_id(fd, obj, type, name), i;
-	uint64_t v = 0;
-
-	props = drmModeObjectGetProperties(fd, obj, type);
-	igt_assert(props);
-	for (i = 0; i < props->count_props; i++)
-		if (props->props[i] == id)
-			v = props->prop_values[i];
-	drmModeFreeObjectProperties(props);
-	return v;
-}
-
-static void kms_open(struct kms *k)
-{
-	drmModeResPtr res;
-	drmModePlaneResPtr pres;
-	uint32_t i;
-
-	memset(k, 0, sizeof(*k));
 	igt_require_f(igt_modprobe("vkms"),
 		      "no vkms on this kernel (the full tier has it; `make vkms`"
 		      " builds one for the stock kernel)\n");
-	k->fd = ionode_open_driver("vkms", DRM_NODE_PRIMARY);
-	igt_assert_f(k->fd >= 0, "vkms is loaded but has no card node: %s\n",
-		     igt_errno_name(-k->fd));
+	ret = kms_pipe_open(k, "vkms");
+	igt_assert_f(ret == 0, "vkms is loaded but its pipe cannot be used: %s\n",
+		     igt_errno_name(-ret));
 	track_fd(k->fd);
-	do_ioctl(k->fd, DRM_IOCTL_SET_MASTER, NULL);
-	igt_assert_eq(drmSetClientCap(k->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1), 0);
-	igt_assert_eq(drmSetClientCap(k->fd, DRM_CLIENT_CAP_ATOMIC, 1), 0);
-	igt_require_f(drmSetClientCap(k->fd, DRM_CLIENT_CAP_WRITEBACK_CONNECTORS,
-				      1) == 0,
-		      "vkms without writeback (enable_writeback=0?)\n");
-
-	res = drmModeGetResources(k->fd);
-	igt_assert(res && res->count_crtcs >= 1);
-	k->crtc = res->crtcs[0];
-	for (i = 0; i < (uint32_t)res->count_connectors; i++) {
-		drmModeConnectorPtr c = drmModeGetConnector(k->fd,
-							    res->connectors[i]);
-		int m;
-
-		igt_assert(c);
-		if (c->connector_type == DRM_MODE_CONNECTOR_WRITEBACK) {
-			k->wb = c->connector_id;
-		} else if (c->connection == DRM_MODE_CONNECTED &&
-			   c->count_modes && !k->conn) {
-			k->conn = c->connector_id;
-			k->mode = c->modes[0];
-			for (m = 0; m < c->count_modes; m++) {
-				if (c->modes[m].type & DRM_MODE_TYPE_PREFERRED) {
-					k->mode = c->modes[m];
-					break;
-				}
-			}
-		}
-		drmModeFreeConnector(c);
-	}
-	drmModeFreeResources(res);
-	igt_require_f(k->wb, "vkms has no writeback connector\n");
-	igt_assert_f(k->conn, "vkms has no connected connector\n");
-
-	pres = drmModeGetPlaneResources(k->fd);
-	igt_assert(pres);
-	for (i = 0; i < pres->count_planes && !k->plane; i++) {
-		drmModePlanePtr p = drmModeGetPlane(k->fd, pres->planes[i]);
-
-		igt_assert(p);
-		if ((p->possible_crtcs & 1) &&
-		    prop_value(k->fd, p->plane_id, DRM_MODE_OBJECT_PLANE,
-			       "type") == DRM_PLANE_TYPE_PRIMARY)
-			k->plane = p->plane_id;
-		drmModeFreePlane(p);
-	}
-	drmModeFreePlaneResources(pres);
-	igt_assert_f(k->plane, "vkms has no primary plane for CRTC %u\n",
-		     k->crtc);
+	igt_require_f(k->wb, "vkms without writeback (enable_writeback=0?)\n");
 }
-
-static void add(drmModeAtomicReqPtr req, int fd, uint32_t obj, uint32_t type,
-		const char *name, uint64_t value)
-{
-	igt_assert(drmModeAtomicAddProperty(req, obj,
-					    prop_id(fd, obj, type, name),
-					    value) > 0);
-}
-
-#define add_crtc(k, req, name, v) \
-	add(req, (k)->fd, (k)->crtc, DRM_MODE_OBJECT_CRTC, name, v)
-#define add_plane(k, req, name, v) \
-	add(req, (k)->fd, (k)->plane, DRM_MODE_OBJECT_PLANE, name, v)
-#define add_conn(k, req, conn, name, v) \
-	add(req, (k)->fd, conn, DRM_MODE_OBJECT_CONNECTOR, name, v)
 
 /* An ionode buffer as a vkms XRGB8888 framebuffer of the mode's size. */
-static uint32_t kms_fb(const struct kms *k, const struct pbuf *b,
-		       uint32_t *handle)
+static uint32_t kms_fb(struct kms_pipe *k, const struct pbuf *b)
 {
-	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
 	uint32_t fb;
 
-	igt_assert_eq(drmPrimeFDToHandle(k->fd, b->dmabuf, handle), 0);
-	handles[0] = *handle;
-	pitches[0] = k->mode.hdisplay * 4;
-	igt_assert_eq(drmModeAddFB2(k->fd, k->mode.hdisplay, k->mode.vdisplay,
-				    DRM_FORMAT_XRGB8888, handles, pitches,
-				    offsets, &fb, 0), 0);
+	igt_assert_eq(kms_pipe_add_fb(k, b->dmabuf, k->mode.hdisplay,
+				      k->mode.vdisplay, DRM_FORMAT_XRGB8888,
+				      k->mode.hdisplay * 4, 0, &fb), 0);
 	return fb;
 }
 
-/*
- * vkms composes @src on its primary plane and writes the frame back into
- * @dst; returns when the writeback fence signals.
- */
-static void kms_writeback(const struct kms *k, uint32_t src_fb, uint32_t dst_fb)
+/* vkms composes @src and writes the frame back into @dst. */
+static void kms_writeback(struct kms_pipe *k, uint32_t src_fb, uint32_t dst_fb)
 {
-	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
-	uint32_t w = k->mode.hdisplay, h = k->mode.vdisplay, blob;
-	int32_t fence = -1;
-	struct pollfd pfd;
-	int ret;
+	int ret = kms_pipe_writeback(k, src_fb, dst_fb, V4L2_DQBUF_TIMEOUT_MS);
 
-	igt_assert(req);
-	igt_assert_eq(drmModeCreatePropertyBlob(k->fd, &k->mode,
-						sizeof(k->mode), &blob), 0);
-	add_crtc(k, req, "MODE_ID", blob);
-	add_crtc(k, req, "ACTIVE", 1);
-	/*
-	 * vkms' encoders cannot clone each other in 6.1: the writeback
-	 * connector drives the CRTC alone, so the "Virtual" one (which
-	 * fbdev may have lit up) lets go of it.
-	 */
-	add_conn(k, req, k->conn, "CRTC_ID", 0);
-	add_plane(k, req, "FB_ID", src_fb);
-	add_plane(k, req, "CRTC_ID", k->crtc);
-	add_plane(k, req, "SRC_X", 0);
-	add_plane(k, req, "SRC_Y", 0);
-	add_plane(k, req, "SRC_W", (uint64_t)w << 16);
-	add_plane(k, req, "SRC_H", (uint64_t)h << 16);
-	add_plane(k, req, "CRTC_X", 0);
-	add_plane(k, req, "CRTC_Y", 0);
-	add_plane(k, req, "CRTC_W", w);
-	add_plane(k, req, "CRTC_H", h);
-	add_conn(k, req, k->wb, "CRTC_ID", k->crtc);
-	add_conn(k, req, k->wb, "WRITEBACK_FB_ID", dst_fb);
-	add_conn(k, req, k->wb, "WRITEBACK_OUT_FENCE_PTR",
-		 (uint64_t)(uintptr_t)&fence);
-	ret = drmModeAtomicCommit(k->fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET,
-				  NULL);
-	drmModeAtomicFree(req);
-	drmModeDestroyPropertyBlob(k->fd, blob);
-	igt_assert_f(ret == 0, "atomic commit failed: %s\n",
-		     igt_errno_name(errno));
-	igt_assert_f(fence >= 0, "no writeback fence\n");
-	track_fd(fence);
-	pfd.fd = fence;
-	pfd.events = POLLIN;
-	igt_assert_f(poll(&pfd, 1, V4L2_DQBUF_TIMEOUT_MS) == 1,
-		     "writeback fence not signalled within %d ms\n",
-		     V4L2_DQBUF_TIMEOUT_MS);
-	close_fd(fence);
-}
-
-/* Everything off: the pipe lets go of both framebuffers. */
-static void kms_off(const struct kms *k)
-{
-	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
-	int ret;
-
-	igt_assert(req);
-	add_plane(k, req, "FB_ID", 0);
-	add_plane(k, req, "CRTC_ID", 0);
-	add_conn(k, req, k->conn, "CRTC_ID", 0);
-	add_conn(k, req, k->wb, "CRTC_ID", 0);
-	add_crtc(k, req, "ACTIVE", 0);
-	add_crtc(k, req, "MODE_ID", 0);
-	ret = drmModeAtomicCommit(k->fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET,
-				  NULL);
-	drmModeAtomicFree(req);
-	igt_assert_f(ret == 0, "disabling commit failed: %s\n",
-		     igt_errno_name(errno));
+	igt_assert_f(ret == 0, "writeback: %s\n", igt_errno_name(-ret));
 }
 
 /* @dst must be @src pixel for pixel, with the X byte set to 0xff. */
@@ -408,11 +222,11 @@ static void check_writeback(const struct pbuf *src, const struct pbuf *dst,
 static void test_vkms_writeback(const char *heap)
 {
 	const struct drm_ionode_heap_info *h;
-	uint32_t src_fb, dst_fb, src_h, dst_h;
+	uint32_t src_fb, dst_fb;
 	struct pbuf src, dst;
 	uint64_t baseline;
 	size_t bytes;
-	struct kms k;
+	struct kms_pipe k;
 
 	kms_open(&k);
 	bytes = (size_t)k.mode.hdisplay * k.mode.vdisplay * 4;
@@ -422,8 +236,8 @@ static void test_vkms_writeback(const char *heap)
 	src = pbuf_new(h, bytes);
 	dst = pbuf_new(h, bytes);
 	pbuf_fill(&src, 0x5ca1ab1e);
-	src_fb = kms_fb(&k, &src, &src_h);
-	dst_fb = kms_fb(&k, &dst, &dst_h);
+	src_fb = kms_fb(&k, &src);
+	dst_fb = kms_fb(&k, &dst);
 
 	kms_writeback(&k, src_fb, dst_fb);
 	check_writeback(&src, &dst, bytes);
@@ -433,11 +247,9 @@ static void test_vkms_writeback(const char *heap)
 	kms_writeback(&k, src_fb, dst_fb);
 	check_writeback(&src, &dst, bytes);
 
-	kms_off(&k);
-	igt_assert_eq(drmModeRmFB(k.fd, src_fb), 0);
-	igt_assert_eq(drmModeRmFB(k.fd, dst_fb), 0);
-	igt_assert_eq(drmCloseBufferHandle(k.fd, src_h), 0);
-	igt_assert_eq(drmCloseBufferHandle(k.fd, dst_h), 0);
+	igt_assert_eq(kms_pipe_off(&k), 0);
+	igt_assert_eq(kms_pipe_rm_fb(&k, src_fb), 0);
+	igt_assert_eq(kms_pipe_rm_fb(&k, dst_fb), 0);
 	pbuf_free(&src);
 	pbuf_free(&dst);
 	assert_used_back(baseline);

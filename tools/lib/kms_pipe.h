@@ -175,7 +175,10 @@ int kms_pipe_writeback(struct kms_pipe *p, uint32_t src_fb, uint32_t dst_fb,
  * @p: the pipe.
  *
  * Selects the "auto" source in debugfs (dri/MINOR/crtc-N/crc/control) and
- * opens crc/data. Needs debugfs mounted and root.
+ * opens crc/data. Needs debugfs mounted and root. From then on the CRTC
+ * queues one entry per frame, at most 128 (about 2 s at 60 Hz) before the
+ * kernel drops them with an error in its log: read them with
+ * kms_pipe_crc_get() or stop.
  * Return: 0, -ENOENT without the debugfs files, or another -errno.
  */
 int kms_pipe_crc_start(struct kms_pipe *p);
