@@ -22,6 +22,7 @@
 #include "ionode_drm.h"
 
 struct dma_buf;
+struct dma_buf_attachment;
 struct ionode_client;
 
 int ionode_heap_id(const char *name);
@@ -31,5 +32,8 @@ struct ionode_client *ionode_client_open(const char *label);
 void ionode_client_close(struct ionode_client *client);
 struct dma_buf *ionode_client_alloc(struct ionode_client *client, size_t size,
 				    u64 align, u64 heap_mask, u32 flags);
+
+int ionode_attach_constraints(struct dma_buf_attachment *attach,
+			      bool contiguous, u64 align);
 
 #endif /* __IONODE_H__ */

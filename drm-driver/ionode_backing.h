@@ -41,7 +41,8 @@ struct ionode_backing;
  *	at most @max_seg bytes (a multiple of PAGE_SIZE). Freed with
  *	sg_free_table() by the caller.
  * @reachable: whether @dev can reach the memory through the DMA API
- *	without a mapping failure (its DMA mask, or bouncing).
+ *	without a mapping failure: its DMA mask, or bouncing when @bounce
+ *	(placement of a deferred buffer asks without: no bounce buffers).
  * @map: DMA-map @sgt, built by @build_sgt, for @dev. Return 0 or an errno.
  * @unmap: undoes @map.
  * @sync: sync @sgt, mapped for @dev in direction @dir, for the CPU
@@ -58,7 +59,8 @@ struct ionode_backing_ops {
 	void (*vunmap)(struct ionode_backing *b, void *vaddr);
 	int (*build_sgt)(struct ionode_backing *b, struct sg_table *sgt,
 			 unsigned int max_seg);
-	bool (*reachable)(struct ionode_backing *b, struct device *dev);
+	bool (*reachable)(struct ionode_backing *b, struct device *dev,
+			  bool bounce);
 	int (*map)(struct ionode_backing *b, struct device *dev,
 		   struct sg_table *sgt, enum dma_data_direction dir);
 	void (*unmap)(struct ionode_backing *b, struct device *dev,

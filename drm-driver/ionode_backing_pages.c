@@ -74,7 +74,8 @@ static int pages_build_sgt(struct ionode_backing *b, struct sg_table *sgt,
  * physical ones on the direct mapping, which holds on the platforms ionode
  * supports (x86) but not where the bus adds an offset.
  */
-static bool pages_reachable(struct ionode_backing *b, struct device *dev)
+static bool pages_reachable(struct ionode_backing *b, struct device *dev,
+			    bool bounce)
 {
 	struct pages_backing *pb = to_pages(b);
 	u64 limit;
@@ -82,7 +83,8 @@ static bool pages_reachable(struct ionode_backing *b, struct device *dev)
 
 	if (!dev->dma_mask)
 		return false;
-	if (!dma_addressing_limited(dev) || dma_max_mapping_size(dev) != SIZE_MAX)
+	if (!dma_addressing_limited(dev) ||
+	    (bounce && dma_max_mapping_size(dev) != SIZE_MAX))
 		return true;
 	limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
 	for (i = 0; i < pb->npages; i++)

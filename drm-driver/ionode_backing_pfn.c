@@ -73,7 +73,8 @@ static int pfn_build_sgt(struct ionode_backing *b, struct sg_table *sgt,
  * phys-to-DMA translation for a device; a bus with an offset would need
  * one.
  */
-static bool pfn_reachable(struct ionode_backing *b, struct device *dev)
+static bool pfn_reachable(struct ionode_backing *b, struct device *dev,
+			  bool bounce)
 {
 	if (!dev->dma_mask)
 		return false;

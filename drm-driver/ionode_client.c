@@ -164,20 +164,34 @@ void ionode_client_unreserve(struct ionode_client *client, u64 size)
 }
 
 /**
- * ionode_client_attach_bo - make a new buffer the client's
- * @client: the creating client, its bytes already reserved
- * @bo: the buffer, with its memory
+ * ionode_client_charge_bo - count a buffer's memory in its owner's usage
+ * @bo: a buffer of ionode_client_attach_bo()'s, with its memory, whose
+ *	bytes were reserved with ionode_client_reserve()
  */
-void ionode_client_attach_bo(struct ionode_client *client, struct ionode_bo *bo)
+void ionode_client_charge_bo(struct ionode_bo *bo)
 {
+	struct ionode_client *client = bo->owner;
 	struct ionode_usage *usage = &client->heap[ionode_bo_heap_id(bo)];
 
-	kref_get(&client->ref);
-	bo->owner = client;
 	mutex_lock(&client->lock);
 	usage->bytes += bo->base.size;
 	usage->buffers++;
 	mutex_unlock(&client->lock);
+}
+
+/**
+ * ionode_client_attach_bo - make a new buffer the client's
+ * @client: the creating client
+ * @bo: the buffer: with its memory, whose bytes were reserved with
+ *	ionode_client_reserve(), or a deferred one without (charged when its
+ *	memory comes, with ionode_client_charge_bo())
+ */
+void ionode_client_attach_bo(struct ionode_client *client, struct ionode_bo *bo)
+{
+	kref_get(&client->ref);
+	bo->owner = client;
+	if (bo->backing)
+		ionode_client_charge_bo(bo);
 }
 
 /**
@@ -187,13 +201,16 @@ void ionode_client_attach_bo(struct ionode_client *client, struct ionode_bo *bo)
 void ionode_client_detach_bo(struct ionode_bo *bo)
 {
 	struct ionode_client *client = bo->owner;
-	struct ionode_usage *usage = &client->heap[ionode_bo_heap_id(bo)];
 
-	mutex_lock(&client->lock);
-	usage->bytes -= bo->base.size;
-	usage->buffers--;
-	client->total_bytes -= bo->base.size;
-	mutex_unlock(&client->lock);
+	if (bo->backing) {
+		struct ionode_usage *usage = &client->heap[ionode_bo_heap_id(bo)];
+
+		mutex_lock(&client->lock);
+		usage->bytes -= bo->base.size;
+		usage->buffers--;
+		client->total_bytes -= bo->base.size;
+		mutex_unlock(&client->lock);
+	}
 	bo->owner = NULL;
 	ionode_client_put(client);
 }

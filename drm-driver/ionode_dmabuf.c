@@ -22,48 +22,44 @@
 #include "ionode_backing.h"
 #include "ionode_drv.h"
 
-/**
- * struct ionode_attachment - one importer of an ionode buffer
- * @dev: the importing device.
- * @sgt: the buffer in segments the device accepts.
- * @dir: direction of the current mapping.
- * @mapped: @sgt is DMA-mapped for @dev.
- * @node: entry in &ionode_bo.attachments.
- */
-struct ionode_attachment {
-	struct device *dev;
-	struct sg_table sgt;
-	enum dma_data_direction dir;
-	bool mapped;
-	struct list_head node;
-};
+/* The buffer's memory in segments @a's device accepts; bo->lock held. */
+static int ionode_attachment_build(struct ionode_bo *bo,
+				   struct ionode_attachment *a)
+{
+	unsigned int max_seg = dma_get_max_seg_size(a->dev);
 
+	max_seg = max_t(unsigned int, round_down(max_seg, PAGE_SIZE), PAGE_SIZE);
+	return bo->backing->ops->build_sgt(bo->backing, &a->sgt, max_seg);
+}
+
+/*
+ * A buffer with memory gets the importer's sg_table now; a deferred one
+ * without gets it at the first map, after its memory was placed with this
+ * device among those it must suit.
+ */
 static int ionode_dmabuf_attach(struct dma_buf *dma_buf,
 				struct dma_buf_attachment *attach)
 {
 	struct ionode_bo *bo = to_ionode_bo(dma_buf->priv);
-	unsigned int max_seg = dma_get_max_seg_size(attach->dev);
 	struct ionode_attachment *a;
-	int ret;
+	int ret = 0;
 
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
-
-	max_seg = max_t(unsigned int, round_down(max_seg, PAGE_SIZE), PAGE_SIZE);
-	ret = bo->backing->ops->build_sgt(bo->backing, &a->sgt, max_seg);
-	if (ret) {
-		kfree(a);
-		return ret;
-	}
-
 	a->dev = attach->dev;
-	attach->priv = a;
 
 	mutex_lock(&bo->lock);
-	list_add(&a->node, &bo->attachments);
+	if (bo->backing)
+		ret = ionode_attachment_build(bo, a);
+	if (!ret) {
+		attach->priv = a;
+		list_add(&a->node, &bo->attachments);
+	}
 	mutex_unlock(&bo->lock);
-	return 0;
+	if (ret)
+		kfree(a);
+	return ret;
 }
 
 static void ionode_dmabuf_detach(struct dma_buf *dma_buf,
@@ -93,11 +89,17 @@ static struct sg_table *ionode_dmabuf_map(struct dma_buf_attachment *attach,
 		ret = -EBUSY;
 		goto out;
 	}
+	/* A deferred buffer's first use: memory every attached device suits. */
+	ret = ionode_bo_populate(bo);
+	if (!ret && !a->sgt.sgl)
+		ret = ionode_attachment_build(bo, a);
+	if (ret)
+		goto out;
 	/*
 	 * An exporter must respect each importer's DMA limits: the DMA API
 	 * WARNs when a device's mask cannot reach memory it cannot bounce.
 	 */
-	if (!bo->backing->ops->reachable(bo->backing, a->dev)) {
+	if (!bo->backing->ops->reachable(bo->backing, a->dev, true)) {
 		dev_dbg(a->dev, "ionode buffer out of reach of the DMA mask %#llx\n",
 			dma_get_mask(a->dev));
 		ret = -EINVAL;
@@ -151,14 +153,18 @@ static int ionode_dmabuf_begin_cpu_access(struct dma_buf *dma_buf,
 {
 	struct ionode_bo *bo = to_ionode_bo(dma_buf->priv);
 	struct ionode_attachment *a;
+	int ret;
 
 	mutex_lock(&bo->lock);
-	if (bo->vmap_count)
+	/* DMA_BUF_IOCTL_SYNC is a first use of a deferred buffer. */
+	ret = ionode_bo_populate(bo);
+	if (!ret && bo->vmap_count)
 		invalidate_kernel_vmap_range(bo->vaddr, bo->base.size);
-	list_for_each_entry(a, &bo->attachments, node)
-		ionode_attachment_sync(bo, a, true);
+	if (!ret)
+		list_for_each_entry(a, &bo->attachments, node)
+			ionode_attachment_sync(bo, a, true);
 	mutex_unlock(&bo->lock);
-	return 0;
+	return ret;
 }
 
 static int ionode_dmabuf_end_cpu_access(struct dma_buf *dma_buf,
@@ -168,6 +174,7 @@ static int ionode_dmabuf_end_cpu_access(struct dma_buf *dma_buf,
 	struct ionode_attachment *a;
 
 	mutex_lock(&bo->lock);
+	/* Nothing to flush before the first use: no memory, no mapping. */
 	if (bo->vmap_count)
 		flush_kernel_vmap_range(bo->vaddr, bo->base.size);
 	list_for_each_entry(a, &bo->attachments, node)

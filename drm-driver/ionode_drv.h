@@ -8,6 +8,7 @@
 #ifndef __IONODE_DRV_H__
 #define __IONODE_DRV_H__
 
+#include <linux/dma-direction.h>
 #include <linux/kobject.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -180,14 +181,22 @@ static inline struct ionode_device *to_ionode_dev(struct drm_device *drm)
 /**
  * struct ionode_bo - a GEM buffer object
  * @base: the GEM object.
- * @backing: the buffer's memory, NULL for an imported buffer; never looked
- *	inside of (see ionode_backing.h).
+ * @backing: the buffer's memory, NULL for an imported buffer and for a
+ *	deferred one until its first use; never looked inside of (see
+ *	ionode_backing.h). Set once, under @lock, with a release store:
+ *	readers without @lock use ionode_bo_backing().
  * @owner: client charged for the buffer, NULL for an imported buffer.
  * @flags: IONODE_BO_* flags it was created with.
  * @contiguous: the memory is physically contiguous (for an imported
  *	buffer: contiguous in the ionode device's DMA space).
  * @import_sgt: the importer-side mapping of an imported buffer.
- * @lock: protects @attachments, @vmap_count and @vaddr.
+ * @heap_mask: for a deferred buffer, the heaps its creator accepted, in
+ *	the order they are tried at the first use (ionode_deferred.c).
+ * @align: for a deferred buffer, the alignment its creator asked for.
+ * @memcg: for a deferred buffer, the memory cgroup its creator was in,
+ *	charged when memory comes; a reference is held until then.
+ * @lock: protects @attachments, @vmap_count, @vaddr and the setting of
+ *	@backing.
  * @attachments: &struct ionode_attachment of every importer.
  * @vmap_count: number of users of @vaddr.
  * @vaddr: kernel mapping while @vmap_count > 0.
@@ -199,6 +208,9 @@ struct ionode_bo {
 	u32 flags;
 	bool contiguous;
 	struct sg_table *import_sgt;
+	u64 heap_mask;
+	u64 align;
+	struct mem_cgroup *memcg;
 
 	struct mutex lock; /* protects attachments, vmap_count, vaddr */
 	struct list_head attachments;
@@ -210,6 +222,41 @@ static inline struct ionode_bo *to_ionode_bo(struct drm_gem_object *obj)
 {
 	return container_of(obj, struct ionode_bo, base);
 }
+
+/**
+ * ionode_bo_backing - a buffer's memory, read without its lock
+ * @bo: the buffer
+ *
+ * Return: the backing, or NULL for an imported buffer and for a deferred
+ * one without memory yet. Once non-NULL it stays until the buffer is freed.
+ */
+static inline struct ionode_backing *ionode_bo_backing(const struct ionode_bo *bo)
+{
+	/* Pairs with the release store in ionode_bo_populate(). */
+	return smp_load_acquire(&bo->backing);
+}
+
+/**
+ * struct ionode_attachment - one importer of an ionode buffer
+ * @dev: the importing device.
+ * @sgt: the buffer in segments the device accepts; built when the buffer
+ *	has memory (at attach, or at the first map for a deferred buffer).
+ * @dir: direction of the current mapping.
+ * @mapped: @sgt is DMA-mapped for @dev.
+ * @contiguous: the importer declared that it needs contiguous memory
+ *	(ionode_attach_constraints()).
+ * @align: the physical alignment it declared, 0 for none.
+ * @node: entry in &ionode_bo.attachments.
+ */
+struct ionode_attachment {
+	struct device *dev;
+	struct sg_table sgt;
+	enum dma_data_direction dir;
+	bool mapped;
+	bool contiguous;
+	u64 align;
+	struct list_head node;
+};
 
 static inline unsigned long ionode_bo_npages(const struct ionode_bo *bo)
 {
@@ -257,6 +304,7 @@ int ionode_client_reserve(struct ionode_client *client, u64 size);
 void ionode_client_unreserve(struct ionode_client *client, u64 size);
 void ionode_client_attach_bo(struct ionode_client *client, struct ionode_bo *bo);
 void ionode_client_detach_bo(struct ionode_bo *bo);
+void ionode_client_charge_bo(struct ionode_bo *bo);
 void ionode_client_count_import(struct drm_file *file,
 				struct drm_gem_object *obj, bool add);
 void ionode_client_show_fdinfo(struct seq_file *m, struct file *f);
@@ -316,6 +364,10 @@ struct drm_gem_object *
 ionode_gem_prime_import_sg_table(struct drm_device *dev,
 				 struct dma_buf_attachment *attach,
 				 struct sg_table *sgt);
+
+/* ionode_deferred.c */
+int ionode_bo_populate(struct ionode_bo *bo);
+int ionode_bo_populate_unlocked(struct ionode_bo *bo);
 
 /* ionode_dmabuf.c */
 struct dma_buf *ionode_gem_prime_export(struct drm_gem_object *obj, int flags);

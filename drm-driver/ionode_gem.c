@@ -4,6 +4,7 @@
  * DRM fd or the dma-buf fd, kernel vmap) and import of foreign dma-bufs.
  */
 #include <linux/dma-buf.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -19,11 +20,14 @@
  * ionode_bo_heap_id - the id of the heap a buffer's memory came from
  * @bo: the buffer
  *
- * Return: the heap id, or IONODE_HEAP_ID_NONE for an imported buffer.
+ * Return: the heap id, or IONODE_HEAP_ID_NONE for an imported buffer and
+ * for a deferred one without memory yet.
  */
 u32 ionode_bo_heap_id(const struct ionode_bo *bo)
 {
-	return bo->backing ? bo->backing->heap->id : IONODE_HEAP_ID_NONE;
+	struct ionode_backing *b = ionode_bo_backing(bo);
+
+	return b ? b->heap->id : IONODE_HEAP_ID_NONE;
 }
 
 static void ionode_gem_free(struct drm_gem_object *obj)
@@ -40,6 +44,7 @@ static void ionode_gem_free(struct drm_gem_object *obj)
 		ionode_client_detach_bo(bo);
 	if (bo->backing)
 		ionode_heap_free(bo->backing);
+	mem_cgroup_put(bo->memcg);
 	drm_gem_object_release(obj);
 	mutex_destroy(&bo->lock);
 	kfree(bo);
@@ -163,17 +168,27 @@ static vm_fault_t ionode_gem_fault(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	struct drm_gem_object *obj = vma->vm_private_data;
 	struct ionode_bo *bo = to_ionode_bo(obj);
-	struct ionode_backing *b = bo->backing;
+	struct ionode_backing *b = ionode_bo_backing(bo);
 	unsigned long addr = vmf->address & PAGE_MASK;
 	unsigned long start, end;
-	struct ionode_fill f = { .vma = vma, .backing = b };
+	struct ionode_fill f = { .vma = vma };
 	pgoff_t pgoff;
 	vm_fault_t ret;
+	int err;
 
 	/* ionode_gem_mmap() made vm_pgoff an offset into the object. */
 	pgoff = vmf->pgoff;
 	if (pgoff >= ionode_bo_npages(bo))
 		return VM_FAULT_SIGBUS;
+
+	/* A CPU access is a first use of a deferred buffer. */
+	if (!b) {
+		err = ionode_bo_populate_unlocked(bo);
+		if (err)
+			return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+		b = ionode_bo_backing(bo);
+	}
+	f.backing = b;
 
 	ret = vmf_insert_pfn(vma, addr, b->ops->pfn(b, pgoff));
 	if (ret != VM_FAULT_NOPAGE)
@@ -258,6 +273,10 @@ static int ionode_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
 		return dma_buf_vmap(obj->import_attach->dmabuf, map);
 
 	mutex_lock(&bo->lock);
+	/* A kernel mapping is a first use of a deferred buffer. */
+	ret = ionode_bo_populate(bo);
+	if (ret)
+		goto out;
 	if (!bo->vmap_count) {
 		bo->vaddr = bo->backing->ops->vmap(bo->backing);
 		if (!bo->vaddr) {
@@ -293,9 +312,11 @@ static void ionode_gem_print_info(struct drm_printer *p, unsigned int indent,
 				  const struct drm_gem_object *obj)
 {
 	const struct ionode_bo *bo = container_of(obj, struct ionode_bo, base);
+	struct ionode_backing *b = ionode_bo_backing(bo);
 
 	drm_printf_indent(p, indent, "heap=%s\n",
-			  bo->backing ? bo->backing->heap->name : "(imported)");
+			  b ? b->heap->name :
+			  obj->import_attach ? "(imported)" : "(no memory yet)");
 	drm_printf_indent(p, indent, "flags=0x%x contiguous=%d vmap_count=%u\n",
 			  bo->flags, bo->contiguous, bo->vmap_count);
 }
@@ -377,6 +398,10 @@ int ionode_bo_check_args(u64 size, u64 *align, u32 flags)
  * room (heap limits, caching mode), make the object and give it to the
  * client. Each step is a call into the file that owns it; one unwind path.
  *
+ * An IONODE_BO_DEFERRED request stops after the policy: the object gets
+ * the heaps to try and no memory, no charge; ionode_bo_populate() does the
+ * rest at its first use.
+ *
  * Return: the new object with one reference, or an ERR_PTR: -EINVAL for
  * bad flags, a bad alignment or a mask no heap of which can serve; -EPERM
  * when only restricted heaps could; -E2BIG when @size is too large for all
@@ -406,6 +431,20 @@ struct ionode_bo *ionode_bo_create(struct ionode_device *idev,
 	/* No new memory for a device that is going away (unbind). */
 	if (!drm_dev_enter(&idev->drm, &idx))
 		return ERR_PTR(-ENODEV);
+
+	if (flags & IONODE_BO_DEFERRED) {
+		bo = ionode_bo_alloc(&idev->drm, size);
+		if (!IS_ERR(bo)) {
+			bo->flags = flags;
+			bo->heap_mask = candidates;
+			bo->align = align;
+			/* The creator's cgroup (or the one charged for it). */
+			bo->memcg = get_mem_cgroup_from_mm(NULL);
+			ionode_client_attach_bo(client, bo);
+		}
+		drm_dev_exit(idx);
+		return bo;
+	}
 
 	ret = ionode_client_reserve(client, size);
 	if (ret)

@@ -198,6 +198,8 @@ int ionode_ioctl_bo_info(struct drm_device *dev, void *data,
 		args->attrs |= IONODE_ATTR_IMPORTED;
 	else if (obj->dma_buf)
 		args->attrs |= IONODE_ATTR_EXPORTED;
+	if (!obj->import_attach && !ionode_bo_backing(bo))
+		args->attrs |= IONODE_ATTR_UNBACKED;
 	args->pad2 = 0;
 
 	drm_gem_object_put(obj);

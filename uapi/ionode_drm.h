@@ -34,7 +34,7 @@ extern "C" {
  * runs on every kernel driver with the same major and a minor >= N.
  */
 #define IONODE_UAPI_MAJOR		1
-#define IONODE_UAPI_MINOR		1
+#define IONODE_UAPI_MINOR		2
 
 /**
  * DOC: ionode uapi limits
@@ -153,12 +153,29 @@ struct drm_ionode_query_heaps {
  * IONODE_BO_CONTIGUOUS
  *	the buffer must be physically contiguous.
  *
+ * IONODE_BO_DEFERRED
+ *	the buffer gets its size, heap mask and flags now and its memory at
+ *	its first use: a device's mapping of its dma-buf
+ *	(dma_buf_map_attachment(), a V4L2 QBUF among them), a CPU access
+ *	through a mapping, a kernel vmap or DMA_BUF_IOCTL_SYNC. The memory
+ *	then comes from the first heap of the mask that every device
+ *	attached at that moment can reach (DMA mask, unless behind an IOMMU)
+ *	and that meets what they declared through ionode's in-kernel API
+ *	(contiguous, alignment). Until then it costs no memory and no limit:
+ *	limits are charged at the first use, and fail it. The first use fails
+ *	with the errno creation would have given (-ENOMEM, -EDQUOT, -E2BIG,
+ *	-EINVAL when no heap of the mask meets every device's constraints):
+ *	DMA_BUF_IOCTL_SYNC returns it, a CPU access gets SIGBUS. Since
+ *	uapi 1.2.
+ *
  * IONODE_BO_FLAGS
  *	every valid &drm_ionode_create.flags bit.
  */
 #define IONODE_BO_CACHED		_BITUL(0)
 #define IONODE_BO_CONTIGUOUS		_BITUL(1)
-#define IONODE_BO_FLAGS			(IONODE_BO_CACHED | IONODE_BO_CONTIGUOUS)
+#define IONODE_BO_DEFERRED		_BITUL(2)
+#define IONODE_BO_FLAGS			(IONODE_BO_CACHED | IONODE_BO_CONTIGUOUS | \
+					 IONODE_BO_DEFERRED)
 
 /**
  * struct drm_ionode_create - DRM_IOCTL_IONODE_CREATE argument
@@ -172,8 +189,13 @@ struct drm_ionode_query_heaps {
  *	cannot meet @flags or @align are skipped.
  * @flags: in: IONODE_BO_* flags.
  * @handle: out: GEM handle of the new buffer.
- * @heap_id: out: id of the heap that served the request.
+ * @heap_id: out: id of the heap that served the request;
+ *	IONODE_HEAP_ID_NONE for an IONODE_BO_DEFERRED buffer.
  * @pad: reserved, must be zero.
+ *
+ * An IONODE_BO_DEFERRED buffer is checked the same way (mask, flags,
+ * alignment, policy) but gets no memory: the errors that depend on memory
+ * come at its first use instead.
  *
  * Errors: -EINVAL for a zero size, unknown flags, a bad alignment, non-zero
  * padding, an empty mask, a mask naming no existing heap, or a mask none of
@@ -226,14 +248,21 @@ struct drm_ionode_map_offset {
  * IONODE_ATTR_EXPORTED
  *	the buffer has a dma-buf (it was exported).
  *
+ * IONODE_ATTR_UNBACKED
+ *	an IONODE_BO_DEFERRED buffer without memory yet; &drm_ionode_bo_info
+ *	.heap_id is IONODE_HEAP_ID_NONE until the first use chooses a heap.
+ *	Since uapi 1.2.
+ *
  * And in &drm_ionode_bo_info.heap_id:
  *
  * IONODE_HEAP_ID_NONE
- *	the heap id of an imported buffer.
+ *	the heap id of an imported buffer, or of a deferred one that has no
+ *	memory yet.
  */
 #define IONODE_ATTR_CONTIGUOUS		_BITUL(0)
 #define IONODE_ATTR_IMPORTED		_BITUL(1)
 #define IONODE_ATTR_EXPORTED		_BITUL(2)
+#define IONODE_ATTR_UNBACKED		_BITUL(3)
 #define IONODE_HEAP_ID_NONE		(~(__u32)0)
 
 /**

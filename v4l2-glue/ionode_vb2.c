@@ -631,6 +631,13 @@ static void *ionode_vb2_attach_dmabuf(struct vb2_buffer *vb,
 		ionode_vb2_buf_free(buf);
 		return err;
 	}
+	/*
+	 * A deferred ionode buffer gets memory this device can use at its
+	 * first use; -EOPNOTSUPP: another exporter's buffer, checked at map.
+	 */
+	if (c.contiguous || c.align > 1)
+		ionode_attach_constraints(buf->attach, c.contiguous,
+					  c.align > 1 ? c.align : 0);
 	return buf;
 
 err_inval:
