@@ -754,7 +754,7 @@ static void test_bad_align_system(void)
 static void test_bad_flags(void)
 {
 	const uint32_t flags[] = {
-		1u << 2, 1u << 3, 1u << 16, 1u << 31,
+		1u << 3, 1u << 4, 1u << 16, 1u << 31,
 		(uint32_t)~IONODE_BO_FLAGS, IONODE_BO_CACHED | (1u << 7),
 	};
 	unsigned int i;

@@ -16,6 +16,9 @@
  *	while a process outside it (through a dma-buf fd passed over a
  *	socket) or vgem (through an import) holds the buffer, even after the
  *	allocating process exited, and leaves with the last reference.
+ * memcg-deferred: a deferred buffer created in the cgroup costs it nothing
+ *	until its first use, by a process outside it, which charges the
+ *	cgroup (the creator's), until the last reference goes.
  * memcg-pool-own: freed memory waits in the pool of the cgroup it is
  *	charged to; an allocation from another cgroup does not take it, one
  *	from the same cgroup does, without being charged again.
@@ -267,7 +270,8 @@ static int create_flags(int f, uint64_t size, uint32_t heap, uint32_t flags,
 
 	if (drmIoctl(f, DRM_IOCTL_IONODE_CREATE, &c))
 		return -errno;
-	igt_assert_eq(c.heap_id, heap);
+	igt_assert_eq(c.heap_id, (flags & IONODE_BO_DEFERRED) ?
+		      IONODE_HEAP_ID_NONE : heap);
 	igt_assert_eq_u64(c.size, ionode_round_page(size));
 	*handle = c.handle;
 	return 0;
@@ -465,9 +469,11 @@ static void test_memcg_charge(void)
  * A child in the cgroup allocates 32 MiB and sends its dma-buf to this
  * process (outside the cgroup), then exits. With @vgem >= 0 this process
  * hands the buffer on to vgem and closes the fd. Returns the fd, or the
- * vgem handle.
+ * vgem handle. With IONODE_BO_DEFERRED in @flags, the buffer has no memory
+ * when the child leaves: this process's first use (a SYNC) must charge the
+ * child's cgroup, the creator's, not this process's.
  */
-static int charge_and_leave(int vgem)
+static int charge_and_leave(int vgem, uint32_t flags)
 {
 	int dmabuf;
 
@@ -479,7 +485,8 @@ static int charge_and_leave(int vgem)
 
 		own_end(1);
 		wait_turn(1);
-		igt_assert_eq(create(f, 32 * MiB, heap_id("system"), &h), 0);
+		igt_assert_eq(create_flags(f, 32 * MiB, heap_id("system"),
+					   flags, &h), 0);
 		d = ionode_bo_export(f, h);
 		send_fd(sv[1], d);
 		close(d);
@@ -490,6 +497,13 @@ static int charge_and_leave(int vgem)
 	dmabuf = recv_fd(sv[0]);
 	igt_waitchildren();
 	igt_assert_eq(cg_u64("cgroup.procs"), 0);	/* empty file */
+	if (flags & IONODE_BO_DEFERRED) {
+		igt_assert_f(cg_u64("memory.current") < 2 * MiB,
+			     "deferred buffer charged before its first use: %"
+			     PRIu64 " KiB\n", cg_u64("memory.current") >> 10);
+		dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+		dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	}
 	assert_charged(0, "held by another process after the allocator exited");
 	if (vgem < 0)
 		return dmabuf;
@@ -505,7 +519,7 @@ static int charge_and_leave(int vgem)
 
 static void test_memcg_importer(void)
 {
-	int dmabuf = charge_and_leave(-1);
+	int dmabuf = charge_and_leave(-1, 0);
 	void *p = dmabuf_mmap(dmabuf, 32 * MiB, 0, RW);
 
 	/* Still the same buffer, and usable. */
@@ -523,10 +537,19 @@ static void test_memcg_importer_vgem(void)
 	struct drm_gem_close gc = { 0 };
 
 	igt_require_f(vgem >= 0, "no vgem\n");
-	gc.handle = (uint32_t)charge_and_leave(vgem);
+	gc.handle = (uint32_t)charge_and_leave(vgem, 0);
 	do_ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gc);
 	assert_uncharged(0, "after vgem let go");
 	close(vgem);
+	igt_assert_eq_u64(ionode_total_used(fd), used_at_start);
+}
+
+static void test_memcg_deferred(void)
+{
+	int dmabuf = charge_and_leave(-1, IONODE_BO_DEFERRED);
+
+	close(dmabuf);
+	assert_uncharged(0, "after the last reference went");
 	igt_assert_eq_u64(ionode_total_used(fd), used_at_start);
 }
 
@@ -741,6 +764,8 @@ igt_main
 		test_memcg_importer();
 	subtest("memcg-importer-vgem")
 		test_memcg_importer_vgem();
+	subtest("memcg-deferred")
+		test_memcg_deferred();
 	subtest("memcg-pool-own")
 		test_memcg_pool_own();
 	subtest("memcg-pool-limit")

@@ -428,7 +428,7 @@ static void op_create_bad(struct worker *w)
 	switch (stress_rndn(&w->rng, 8)) {
 	case 0: c.size = 0; break;
 	case 1: c.size = ~0ull - stress_rndn(&w->rng, 4096); err = E2BIG; break;
-	case 2: c.flags = 1u << (2 + stress_rndn(&w->rng, 30)); break;
+	case 2: c.flags = 1u << (3 + stress_rndn(&w->rng, 29)); break;
 	case 3: c.pad = 1 + stress_rndn(&w->rng, 1000); break;
 	case 4: c.align = 3 + 2 * stress_rndn(&w->rng, 1000); break;
 	case 5: c.heap_mask = 0; break;
