@@ -10,6 +10,7 @@
  * that other kernel drivers allocate through ionode.h are charged to the
  * "kernel" client.
  */
+#include <linux/dma-buf.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -19,6 +20,7 @@
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 
+#include "ionode_backing.h"
 #include "ionode_drv.h"
 
 static void ionode_client_release(struct kref *ref)
@@ -188,10 +190,18 @@ void ionode_client_charge_bo(struct ionode_bo *bo)
  */
 void ionode_client_attach_bo(struct ionode_client *client, struct ionode_bo *bo)
 {
+	struct ionode_device *idev = client->idev;
+
 	kref_get(&client->ref);
 	bo->owner = client;
 	if (bo->backing)
 		ionode_client_charge_bo(bo);
+	/* Who asked for it: the task, whichever client pays. */
+	bo->pid = task_tgid_nr(current);
+	get_task_comm(bo->comm, current);
+	mutex_lock(&idev->bos_lock);
+	list_add_tail(&bo->node, &idev->bos);
+	mutex_unlock(&idev->bos_lock);
 }
 
 /**
@@ -201,7 +211,11 @@ void ionode_client_attach_bo(struct ionode_client *client, struct ionode_bo *bo)
 void ionode_client_detach_bo(struct ionode_bo *bo)
 {
 	struct ionode_client *client = bo->owner;
+	struct ionode_device *idev = client->idev;
 
+	mutex_lock(&idev->bos_lock);
+	list_del(&bo->node);
+	mutex_unlock(&idev->bos_lock);
 	if (bo->backing) {
 		struct ionode_usage *usage = &client->heap[ionode_bo_heap_id(bo)];
 
@@ -300,4 +314,59 @@ void ionode_clients_show(struct seq_file *m, struct ionode_device *idev)
 		mutex_unlock(&client->lock);
 	}
 	mutex_unlock(&idev->clients_lock);
+}
+
+/* "vgem,ionode-m2m.1": the devices attached to @bo; its lock held. */
+static void ionode_buffer_show_devices(struct seq_file *m, struct ionode_bo *bo)
+{
+	struct ionode_attachment *a;
+	const char *sep = "";
+
+	list_for_each_entry(a, &bo->attachments, node) {
+		seq_printf(m, "%s%s", sep, dev_name(a->dev));
+		sep = ",";
+	}
+	if (!*sep)
+		seq_puts(m, "-");
+}
+
+/**
+ * ionode_buffers_show - print every ionode buffer, for debugfs
+ * @m: the seq_file
+ * @idev: the ionode device
+ *
+ * One line per buffer: the client it is charged to, the task that created
+ * it (pid and command), its heap ("-" while a deferred buffer has no
+ * memory), its size, the devices attached to it and, last, the name given
+ * to its dma-buf with DMA_BUF_SET_NAME (the rest of the line, empty for
+ * none; tabs, newlines and backslashes escaped as octal).
+ */
+void ionode_buffers_show(struct seq_file *m, struct ionode_device *idev)
+{
+	struct ionode_bo *bo;
+
+	seq_printf(m, "%-6s %-8s %-16s %-16s %14s %-24s %s\n", "client",
+		   "pid", "task", "heap", "bytes", "devices", "name");
+
+	mutex_lock(&idev->bos_lock);
+	list_for_each_entry(bo, &idev->bos, node) {
+		struct ionode_backing *b;
+
+		mutex_lock(&bo->lock);
+		b = bo->backing;
+		seq_printf(m, "%-6llu %-8d %-16s %-16s %14zu ", bo->owner->id,
+			   bo->pid, bo->comm, b ? b->heap->name : "-",
+			   bo->base.size);
+		ionode_buffer_show_devices(m, bo);
+		seq_putc(m, ' ');
+		if (bo->dmabuf) {
+			spin_lock(&bo->dmabuf->name_lock);
+			if (bo->dmabuf->name)
+				seq_escape(m, bo->dmabuf->name, "\t\n\\");
+			spin_unlock(&bo->dmabuf->name_lock);
+		}
+		seq_putc(m, '\n');
+		mutex_unlock(&bo->lock);
+	}
+	mutex_unlock(&idev->bos_lock);
 }

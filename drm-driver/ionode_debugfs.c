@@ -4,6 +4,8 @@
  * /sys/kernel/debug/dri/<minor>/ionode_heaps   per-heap usage and limits
  * /sys/kernel/debug/dri/<minor>/ionode_clients who holds what, per heap
  * /sys/kernel/debug/dri/<minor>/ionode_pools   the system heap's pools
+ * /sys/kernel/debug/dri/<minor>/ionode_buffers every buffer: owner, task,
+ *                                              heap, size, devices, name
  */
 #include <linux/seq_file.h>
 
@@ -29,6 +31,14 @@ static int ionode_debugfs_clients(struct seq_file *m, void *data)
 	return 0;
 }
 
+static int ionode_debugfs_buffers(struct seq_file *m, void *data)
+{
+	struct drm_info_node *node = m->private;
+
+	ionode_buffers_show(m, to_ionode_dev(node->minor->dev));
+	return 0;
+}
+
 static int ionode_debugfs_pools(struct seq_file *m, void *data)
 {
 	ionode_pool_show(m);
@@ -39,6 +49,7 @@ static const struct drm_info_list ionode_debugfs_list[] = {
 	{ "ionode_heaps", ionode_debugfs_heaps, 0 },
 	{ "ionode_pools", ionode_debugfs_pools, 0 },
 	{ "ionode_clients", ionode_debugfs_clients, 0 },
+	{ "ionode_buffers", ionode_debugfs_buffers, 0 },
 };
 
 /**

@@ -183,6 +183,18 @@ static int ionode_dmabuf_end_cpu_access(struct dma_buf *dma_buf,
 	return 0;
 }
 
+/* The buffer forgets the dma-buf before it goes (debugfs reads its name). */
+static void ionode_dmabuf_release(struct dma_buf *dma_buf)
+{
+	struct ionode_bo *bo = to_ionode_bo(dma_buf->priv);
+
+	mutex_lock(&bo->lock);
+	if (bo->dmabuf == dma_buf)
+		bo->dmabuf = NULL;
+	mutex_unlock(&bo->lock);
+	drm_gem_dmabuf_release(dma_buf);
+}
+
 static const struct dma_buf_ops ionode_dmabuf_ops = {
 	.attach = ionode_dmabuf_attach,
 	.detach = ionode_dmabuf_detach,
@@ -190,7 +202,7 @@ static const struct dma_buf_ops ionode_dmabuf_ops = {
 	.unmap_dma_buf = ionode_dmabuf_unmap,
 	.begin_cpu_access = ionode_dmabuf_begin_cpu_access,
 	.end_cpu_access = ionode_dmabuf_end_cpu_access,
-	.release = drm_gem_dmabuf_release,
+	.release = ionode_dmabuf_release,
 	.mmap = drm_gem_dmabuf_mmap,
 	.vmap = drm_gem_dmabuf_vmap,
 	.vunmap = drm_gem_dmabuf_vunmap,
@@ -218,6 +230,8 @@ bool ionode_is_ionode_dmabuf(const struct dma_buf *dma_buf)
 struct dma_buf *ionode_gem_prime_export(struct drm_gem_object *obj, int flags)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct ionode_bo *bo = to_ionode_bo(obj);
+	struct dma_buf *dma_buf;
 
 	exp_info.ops = &ionode_dmabuf_ops;
 	exp_info.size = obj->size;
@@ -225,5 +239,11 @@ struct dma_buf *ionode_gem_prime_export(struct drm_gem_object *obj, int flags)
 	exp_info.priv = obj;
 	exp_info.resv = obj->resv;
 
-	return drm_gem_dmabuf_export(obj->dev, &exp_info);
+	dma_buf = drm_gem_dmabuf_export(obj->dev, &exp_info);
+	if (!IS_ERR(dma_buf)) {
+		mutex_lock(&bo->lock);
+		bo->dmabuf = dma_buf;
+		mutex_unlock(&bo->lock);
+	}
+	return dma_buf;
 }

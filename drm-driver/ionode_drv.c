@@ -77,7 +77,9 @@ static void ionode_drm_release(struct drm_device *drm, void *data)
 
 	ionode_heaps_destroy(idev);
 	WARN_ON(!list_empty(&idev->clients));
+	WARN_ON(!list_empty(&idev->bos));
 	mutex_destroy(&idev->clients_lock);
+	mutex_destroy(&idev->bos_lock);
 }
 
 static int ionode_probe(struct platform_device *pdev)
@@ -104,6 +106,8 @@ static int ionode_probe(struct platform_device *pdev)
 	platform_set_drvdata(pdev, idev);
 	mutex_init(&idev->clients_lock);
 	INIT_LIST_HEAD(&idev->clients);
+	mutex_init(&idev->bos_lock);
+	INIT_LIST_HEAD(&idev->bos);
 	/* Heaps live as long as the DRM device: buffers outlive an unbind. */
 	ret = drmm_add_action_or_reset(&idev->drm, ionode_drm_release, NULL);
 	if (ret)

@@ -158,6 +158,8 @@ struct ionode_client {
  * @clients: every &struct ionode_client alive.
  * @last_client_id: id given to the newest client.
  * @kernel_client: owner of buffers allocated through ionode.h.
+ * @bos_lock: protects @bos.
+ * @bos: every ionode buffer alive (not the imported ones), for debugfs.
  * @sysfs_heaps: /sys/devices/platform/ionode/heaps.
  */
 struct ionode_device {
@@ -169,6 +171,9 @@ struct ionode_device {
 	struct list_head clients;
 	u64 last_client_id;
 	struct ionode_client *kernel_client;
+
+	struct mutex bos_lock; /* protects bos */
+	struct list_head bos;
 
 	struct kobject *sysfs_heaps;
 };
@@ -195,8 +200,13 @@ static inline struct ionode_device *to_ionode_dev(struct drm_device *drm)
  * @align: for a deferred buffer, the alignment its creator asked for.
  * @memcg: for a deferred buffer, the memory cgroup its creator was in,
  *	charged when memory comes; a reference is held until then.
- * @lock: protects @attachments, @vmap_count, @vaddr and the setting of
- *	@backing.
+ * @pid: thread group id of the task that created the buffer.
+ * @comm: its command name.
+ * @node: entry in &ionode_device.bos.
+ * @dmabuf: the buffer's live dma-buf, if any (for its DMA_BUF_SET_NAME
+ *	name in debugfs); set and cleared under @lock.
+ * @lock: protects @attachments, @vmap_count, @vaddr, @dmabuf and the
+ *	setting of @backing.
  * @attachments: &struct ionode_attachment of every importer.
  * @vmap_count: number of users of @vaddr.
  * @vaddr: kernel mapping while @vmap_count > 0.
@@ -211,6 +221,10 @@ struct ionode_bo {
 	u64 heap_mask;
 	u64 align;
 	struct mem_cgroup *memcg;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	struct list_head node;
+	struct dma_buf *dmabuf;
 
 	struct mutex lock; /* protects attachments, vmap_count, vaddr */
 	struct list_head attachments;
@@ -309,6 +323,7 @@ void ionode_client_count_import(struct drm_file *file,
 				struct drm_gem_object *obj, bool add);
 void ionode_client_show_fdinfo(struct seq_file *m, struct file *f);
 void ionode_clients_show(struct seq_file *m, struct ionode_device *idev);
+void ionode_buffers_show(struct seq_file *m, struct ionode_device *idev);
 
 /* ionode_kapi.c */
 void ionode_kapi_register(struct ionode_device *idev);

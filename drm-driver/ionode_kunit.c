@@ -553,6 +553,8 @@ static int quota_init(struct kunit *test)
 	ctx = test->priv;
 	mutex_init(&ctx->idev.clients_lock);
 	INIT_LIST_HEAD(&ctx->idev.clients);
+	mutex_init(&ctx->idev.bos_lock);
+	INIT_LIST_HEAD(&ctx->idev.bos);
 	return 0;
 }
 

@@ -4,7 +4,9 @@
  * used bytes, sysfs (used_bytes, buffers, peak_bytes), fdinfo's
  * drm-memory- lines and debugfs' ionode_heaps and ionode_clients, for a
  * known set of buffers, exported buffers whose handle was closed, closed
- * clients and buffers imported from vgem.
+ * clients and buffers imported from vgem; and debugfs' ionode_buffers,
+ * which names every buffer's creator, heap, size, attached devices and
+ * DMA_BUF_SET_NAME name (buffer-names).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
+#include <xf86drm.h>
 
 #include "ionode_heap_test.h"
 
@@ -477,6 +480,103 @@ static void test_accounting_imported_vgem(void)
 	close_fd(vgem);
 }
 
+/* ---- named buffers ------------------------------------------------------- */
+
+/**
+ * struct dbg_buffer - one line of debugfs' ionode_buffers
+ * @client: client id charged.
+ * @pid: creating task.
+ * @task: its command.
+ * @heap: heap name, "-" without memory.
+ * @bytes: size.
+ * @devices: attached devices, comma-separated, "-" for none.
+ * @name: the dma-buf's name, "" for none.
+ */
+struct dbg_buffer {
+	unsigned long long client, bytes;
+	int pid;
+	char task[32], heap[32], devices[256], name[64];
+};
+
+/* The lines of ionode_buffers with @pid and @bytes; returns how many. */
+static int dbg_buffers(int pid, uint64_t bytes, struct dbg_buffer *out,
+		       int max)
+{
+	char path[sizeof(debugfs_dir) + 32], line[1024];
+	int n = 0, skip = 1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ionode_buffers", debugfs_dir);
+	f = fopen(path, "re");
+	igt_assert_f(f, "no %s\n", path);
+	while (fgets(line, sizeof(line), f)) {
+		struct dbg_buffer b = { 0 };
+		int end = 0;
+
+		if (skip-- > 0)
+			continue;	/* the header */
+		line[strcspn(line, "\n")] = '\0';
+		igt_assert_f(sscanf(line, "%llu %d %31s %31s %llu %255s %n",
+				    &b.client, &b.pid, b.task, b.heap, &b.bytes,
+				    b.devices, &end) == 6,
+			     "bad ionode_buffers line: %s\n", line);
+		snprintf(b.name, sizeof(b.name), "%s", line + end);
+		if (b.pid == pid && b.bytes == bytes && n < max)
+			out[n++] = b;
+	}
+	fclose(f);
+	return n;
+}
+
+static void test_buffer_names(void)
+{
+	const uint64_t size = 192 * KiB;
+	char name[DMA_BUF_NAME_LEN] = "camera frame 7";
+	struct drm_ionode_create req;
+	struct dbg_buffer b[2];
+	int vgem, dmabuf, n;
+	uint32_t vh;
+
+	igt_require_f(find_debugfs(), "no debugfs\n");
+	req = create_on(fd, size, 0, hmask("system"), 0);
+	n = dbg_buffers(getpid(), size, b, 2);
+	igt_assert_eq(n, 1);
+	igt_assert_eq_u64(b[0].client, client_id(fd));
+	igt_assert(!strcmp(b[0].task, "ionode_heaps_ac"));
+	igt_assert(!strcmp(b[0].heap, "system"));
+	igt_assert(!strcmp(b[0].devices, "-"));
+	igt_assert(!strcmp(b[0].name, ""));
+
+	/* Named, and attached to vgem. */
+	dmabuf = bo_export(fd, req.handle);
+	do_ioctl(dmabuf, DMA_BUF_SET_NAME_B, name);
+	vgem = igt_open_vgem();
+	igt_require_f(vgem >= 0, "no vgem\n");
+	igt_assert_eq(drmPrimeFDToHandle(vgem, dmabuf, &vh), 0);
+	n = dbg_buffers(getpid(), size, b, 2);
+	igt_assert_eq(n, 1);
+	igt_assert_f(!strcmp(b[0].name, "camera frame 7"), "name \"%s\"\n",
+		     b[0].name);
+	igt_assert_f(strstr(b[0].devices, "vgem"), "devices %s\n",
+		     b[0].devices);
+
+	/* vgem lets go: no device; the dma-buf goes: no name; then none. */
+	drmCloseBufferHandle(vgem, vh);
+	close_fd(vgem);
+	n = dbg_buffers(getpid(), size, b, 2);
+	igt_assert_eq(n, 1);
+	igt_assert(!strcmp(b[0].devices, "-"));
+	close_fd(dmabuf);
+	ionode_bo_close(fd, req.handle);
+	igt_assert_eq(dbg_buffers(getpid(), size, b, 2), 0);
+
+	/* A deferred buffer shows without a heap until its first use. */
+	req.handle = ionode_bo_create(fd, size, hmask("system"),
+				      IONODE_BO_DEFERRED);
+	igt_assert_eq(dbg_buffers(getpid(), size, b, 2), 1);
+	igt_assert(!strcmp(b[0].heap, "-"));
+	ionode_bo_close(fd, req.handle);
+}
 
 igt_main
 {
@@ -497,6 +597,8 @@ igt_main
 		test_accounting_closed_client();
 	subtest("accounting-imported-vgem")
 		test_accounting_imported_vgem();
+	subtest("buffer-names")
+		test_buffer_names();
 
 	igt_fixture
 		heap_test_fini();
