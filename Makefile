@@ -19,7 +19,8 @@
 #                 /usr/src/ionode-<version> for `dkms add/build/install`
 #                 (README.md, "Install on a real machine")
 #   make dkms-check    a DKMS build for the stock kernel in scratch trees
-#                 (make check runs it)
+#   make install-check make install/uninstall into scratch directories
+#                 (make check runs both)
 #
 # Modules build against Debian's stock kernel (the newest /boot/vmlinuz-*
 # with headers), never against the host's running kernel: KVER=... or
@@ -41,7 +42,7 @@ export IONODE_PARAMS ?= carveout=64M@0x40000000,64M@0x140000000
 KERNEL_MODULES := drm-driver $(wildcard v4l2-glue)
 
 .PHONY: all modules tools tests deps check host-checks htmldocs demo bench peers vkms \
-	checkpatch sparse clean install uninstall install-dkms dkms-check
+	checkpatch sparse clean install uninstall install-dkms dkms-check install-check
 
 all: modules tools tests
 
@@ -78,7 +79,7 @@ endif
 # The results reader's and kernel-log classifier's self-test (canned logs),
 # the bench report's (canned figures), and the documentation, which must
 # build without a warning.
-host-checks: htmldocs dkms-check
+host-checks: htmldocs install-check dkms-check
 	tools/vm/results.py --self-test
 	tools/bench/report.py --self-test
 
@@ -138,6 +139,11 @@ install: tools
 	$(MAKE) -C tools install
 uninstall:
 	$(MAKE) -C tools uninstall
+
+# make install and uninstall into scratch DESTDIRs, and a program built
+# with the pkg-config file (tools/install-check.sh).
+install-check:
+	tools/install-check.sh
 
 # What DKMS builds from: dkms.conf and the two modules' sources (no build
 # products), in /usr/src/ionode-<version> as DKMS expects.

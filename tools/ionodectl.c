@@ -412,9 +412,9 @@ static const char *fmt_attrs(char *buf, size_t len, uint32_t attrs)
 }
 
 /* The advice after "no permission on NODE". */
-#define ACCESS_HINT "the render node is normally open to all users (Debian's " \
-	"udev gives renderD* mode 0666; ionode's rule: tools/udev/70-ionode.rules), " \
-	"the card node to group video"
+#define ACCESS_HINT "on Debian the render node is for group render and the " \
+	"user at the seat: adduser $USER render, log in again; see " \
+	"tools/udev/70-ionode.rules"
 
 static int open_node(const char *node)
 {
