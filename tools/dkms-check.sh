@@ -9,8 +9,9 @@
 # install trees are scratch directories (--sourcetree, --dkmstree,
 # --installtree), and as root DKMS runs in a private mount namespace whose
 # /etc/dkms names no signing tool, so that it does not create its Secure
-# Boot signing key in /var/lib/dkms. `dkms install` is not run (it would run
-# depmod on the real /lib/modules/KVER). Prints one PASS or FAIL line.
+# Boot signing key in /var/lib/dkms (without namespaces: as nobody, who
+# cannot). `dkms install` is not run (it would run depmod on the real
+# /lib/modules/KVER). Prints one PASS or FAIL line.
 set -euo pipefail
 
 kver=${1:?usage: tools/dkms-check.sh KVER}
@@ -37,14 +38,30 @@ make -s -C "$top" install-dkms DESTDIR="$tmp/src" DKMS_SRC=/ionode-$ver >/dev/nu
 echo 'sign_file=/nonexistent/sign-file' > "$tmp/etc-dkms/framework.conf"
 
 trees=(--sourcetree "$tmp/src" --dkmstree "$tmp/tree" --installtree "$tmp/inst")
+# Where no mount namespace can be made (a container without CAP_SYS_ADMIN),
+# DKMS runs as nobody instead, who cannot write a key to /var/lib/dkms
+# (DKMS then says the modules will not be signed).
+how=namespace
+if [[ $(id -u) != 0 ]]; then
+	how=user
+elif [[ -n ${IONODE_DKMS_NO_NS:-} ]] ||
+     ! unshare --mount --propagation private true 2>/dev/null; then
+	how=nobody
+	chmod 0755 "$tmp"
+	chown -R nobody:nogroup "$tmp"
+fi
 run_dkms() {
-	if [[ $(id -u) == 0 ]]; then
+	case $how in
+	namespace)
 		unshare --mount --propagation private -- bash -c \
 			'mount --bind "$1" /etc/dkms && shift && exec dkms "$@"' \
-			bash "$tmp/etc-dkms" "$@"
-	else
-		dkms "$@"
-	fi
+			bash "$tmp/etc-dkms" "$@" ;;
+	nobody)
+		setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			env HOME="$tmp" dkms "$@" ;;
+	user)
+		dkms "$@" ;;
+	esac
 }
 
 start=$SECONDS
@@ -68,4 +85,4 @@ for m in ionode ionode_v4l2; do
 done
 deps=$(modinfo -F depends "$(ls "$moddir"/ionode_v4l2.ko* | head -1)")
 [[ ,$deps, == *,ionode,* ]] || fail "ionode_v4l2.ko depends on '$deps', not on ionode"
-echo "dkms-check: PASS: dkms add and build of ionode $ver for $kver made ionode.ko and ionode_v4l2.ko ($((SECONDS - start)) s)"
+echo "dkms-check: PASS: dkms add and build of ionode $ver for $kver made ionode.ko and ionode_v4l2.ko ($((SECONDS - start)) s, scratch trees, $how)"
