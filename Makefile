@@ -77,8 +77,9 @@ check: deps
 endif
 
 # The results reader's and kernel-log classifier's self-test (canned logs),
-# the bench report's (canned figures), and the documentation, which must
-# build without a warning.
+# the bench report's (canned figures), the documentation, which must
+# build without a warning, make install into scratch directories and a DKMS
+# build in scratch trees (install-check, dkms-check: PASS or FAIL lines).
 host-checks: htmldocs install-check dkms-check
 	tools/vm/results.py --self-test
 	tools/bench/report.py --self-test
