@@ -11,6 +11,16 @@
 #                 does; see tools/vkms/)
 #   make checkpatch / make sparse    kernel style and static checks
 #   make htmldocs build/htmldocs/ from Documentation/ (Sphinx + kernel-doc)
+#   make install  libionode (shared library, headers, pkg-config file),
+#                 ionodectl and its man page, the udev rule: PREFIX (default
+#                 /usr/local), DESTDIR, LIBDIR...; see tools/Makefile.
+#                 `make uninstall` removes them
+#   make install-dkms  the modules' sources and dkms.conf into
+#                 /usr/src/ionode-<version> for `dkms add/build/install`
+#                 (README.md, "Install on a real machine")
+#   make dkms-check    a DKMS build for the stock kernel in scratch trees
+#   make install-check make install/uninstall into scratch directories
+#                 (make check runs both)
 #
 # Modules build against Debian's stock kernel (the newest /boot/vmlinuz-*
 # with headers), never against the host's running kernel: KVER=... or
@@ -32,7 +42,7 @@ export IONODE_PARAMS ?= carveout=64M@0x40000000,64M@0x140000000
 KERNEL_MODULES := drm-driver $(wildcard v4l2-glue)
 
 .PHONY: all modules tools tests deps check host-checks htmldocs demo bench peers vkms \
-	checkpatch sparse clean
+	checkpatch sparse clean install uninstall install-dkms dkms-check install-check
 
 all: modules tools tests
 
@@ -67,9 +77,10 @@ check: deps
 endif
 
 # The results reader's and kernel-log classifier's self-test (canned logs),
-# the bench report's (canned figures), and the documentation, which must
-# build without a warning.
-host-checks: htmldocs
+# the bench report's (canned figures), the documentation, which must
+# build without a warning, make install into scratch directories and a DKMS
+# build in scratch trees (install-check, dkms-check: PASS or FAIL lines).
+host-checks: htmldocs install-check dkms-check
 	tools/vm/results.py --self-test
 	tools/bench/report.py --self-test
 
@@ -123,6 +134,35 @@ sparse:
 		$(MAKE) -s -C $$d KDIR=$(KDIR) C=1 2>&1 | tee /dev/stderr | \
 			grep -E '(warning|error):' >/dev/null && exit 1; \
 	done; echo "sparse: clean"
+
+# Userspace: see tools/Makefile (PREFIX, DESTDIR, LIBDIR, UDEVRULESDIR...).
+install: tools
+	$(MAKE) -C tools install
+uninstall:
+	$(MAKE) -C tools uninstall
+
+# make install and uninstall into scratch DESTDIRs, and a program built
+# with the pkg-config file (tools/install-check.sh).
+install-check:
+	tools/install-check.sh
+
+# What DKMS builds from: dkms.conf and the two modules' sources (no build
+# products), in /usr/src/ionode-<version> as DKMS expects.
+IONODE_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS_SRC ?= /usr/src/ionode-$(IONODE_VERSION)
+DKMS_FILES := dkms.conf uapi/ionode_drm.h \
+	$(foreach d,drm-driver v4l2-glue,$(d)/Kbuild $(d)/Makefile \
+		$(filter-out %.mod.c,$(wildcard $(d)/*.[ch])))
+install-dkms:
+	for f in $(DKMS_FILES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(DKMS_SRC)/$$f || exit 1; done
+	@echo "ionode $(IONODE_VERSION) sources in $(DESTDIR)$(DKMS_SRC); now, as root:"
+	@echo "  dkms add -m ionode -v $(IONODE_VERSION) && dkms build -m ionode -v $(IONODE_VERSION) && dkms install -m ionode -v $(IONODE_VERSION)"
+
+# DKMS builds both modules for the stock kernel in scratch trees, from what
+# install-dkms installs (tools/dkms-check.sh); needs the dkms package.
+dkms-check:
+	tools/dkms-check.sh $(KVER)
 
 clean:
 	for d in $(KERNEL_MODULES); do $(MAKE) -C $$d KDIR=$(KDIR) clean; done

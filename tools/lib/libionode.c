@@ -6,10 +6,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
@@ -39,14 +42,50 @@ static int fd_is_driver(int fd, const char *driver)
 	return match;
 }
 
-/* 1 if the node at @path belongs to @driver, 0 if not (or unopenable). */
-static int path_is_driver(const char *path, const char *driver)
+/*
+ * 1 if the device of the DRM node at @path is bound to the kernel driver
+ * @driver according to sysfs (/sys/dev/char/M:m/device/driver), else 0.
+ * For nodes this process may not open: ionode's platform driver has the
+ * DRM driver's name.
+ */
+static int sysfs_driver_is(const char *path, const char *driver)
+{
+	char link[64], target[256];
+	const char *base;
+	struct stat st;
+	ssize_t n;
+
+	if (stat(path, &st) || !S_ISCHR(st.st_mode))
+		return 0;
+	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u/device/driver",
+		 major(st.st_rdev), minor(st.st_rdev));
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return 0;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	return strcmp(base ? base + 1 : target, driver) == 0;
+}
+
+/*
+ * 1 if the node at @path belongs to @driver, 0 if not. A node that cannot
+ * be opened matches when sysfs says so; if it was for lack of permission,
+ * *@denied is set.
+ */
+static int path_is_driver(const char *path, const char *driver, bool *denied)
 {
 	int fd, ret;
 
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		int err = errno;
+
+		if (sysfs_driver_is(path, driver))
+			return 1;
+		if (err == EACCES || err == EPERM)
+			*denied = true;
 		return 0;
+	}
 	ret = fd_is_driver(fd, driver);
 	close(fd);
 	return ret > 0;
@@ -62,7 +101,7 @@ static int copy_path(char *dst, size_t len, const char *src)
 
 /* Fallback for devices libdrm cannot enumerate: scan /dev/dri by name. */
 static int scan_dev_dri(const char *driver, int node_type, char *path,
-			size_t len)
+			size_t len, bool *denied)
 {
 	const char *prefix = node_type == DRM_NODE_RENDER ? "renderD" : "card";
 	char buf[300];
@@ -77,7 +116,7 @@ static int scan_dev_dri(const char *driver, int node_type, char *path,
 		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
 			continue;
 		snprintf(buf, sizeof(buf), "/dev/dri/%s", de->d_name);
-		if (path_is_driver(buf, driver)) {
+		if (path_is_driver(buf, driver, denied)) {
 			ret = copy_path(path, len, buf);
 			break;
 		}
@@ -90,6 +129,7 @@ int ionode_find_node(const char *driver, int node_type, char *path, size_t len)
 {
 	drmDevicePtr *devs;
 	int i, n, ret = -ENODEV;
+	bool denied = false;
 
 	if (node_type != DRM_NODE_RENDER && node_type != DRM_NODE_PRIMARY)
 		return -EINVAL;
@@ -106,7 +146,7 @@ int ionode_find_node(const char *driver, int node_type, char *path, size_t len)
 			if (!(devs[i]->available_nodes & (1 << node_type)))
 				continue;
 			node = devs[i]->nodes[node_type];
-			if (path_is_driver(node, driver))
+			if (path_is_driver(node, driver, &denied))
 				ret = copy_path(path, len, node);
 		}
 		if (n > 0)
@@ -114,8 +154,8 @@ int ionode_find_node(const char *driver, int node_type, char *path, size_t len)
 		free(devs);
 	}
 	if (ret == -ENODEV)
-		ret = scan_dev_dri(driver, node_type, path, len);
-	return ret;
+		ret = scan_dev_dri(driver, node_type, path, len, &denied);
+	return ret == -ENODEV && denied ? -EACCES : ret;
 }
 
 int ionode_open_driver(const char *driver, int node_type)

@@ -14,9 +14,17 @@
  *  - Functions taking a "fd" want a file descriptor of the ionode DRM device,
  *    normally its render node as returned by ionode_open().
  *  - Out parameters are only written on success.
+ *  - Thread safety: the library has no global or static mutable state and
+ *    no locks; every function may be called from any number of threads at
+ *    once, on the same fd or on different ones (what the kernel serialises,
+ *    it serialises). Memory a function returns belongs to the caller.
  *
- * Build: include "libionode.h" with -I<repo>/uapi and `pkg-config --cflags
- * libdrm` on the include path, link libionode.a and `pkg-config --libs libdrm`.
+ * Build, installed (`make install`): `pkg-config --cflags --libs libionode`
+ * (shared library libionode.so.<uapi major>, headers in
+ * <prefix>/include/ionode/, libdrm's include path from its pkg-config).
+ * In the source tree: -I<repo>/uapi -I<repo>/tools/lib and `pkg-config
+ * --cflags libdrm`, link tools/lib/libionode.a (or libionode.so) and
+ * `pkg-config --libs libdrm`.
  */
 #ifndef LIBIONODE_H
 #define LIBIONODE_H
@@ -48,9 +56,13 @@ extern "C" {
  * Enumerates the devices with drmGetDevices2(), opens each device's node of
  * @node_type and compares the driver name. If libdrm cannot enumerate the
  * device (unknown bus type), /dev/dri is scanned directly as a fallback.
+ * A node this process cannot open matches when sysfs names @driver as the
+ * kernel driver of its device (true of ionode), so that the caller's own
+ * open() then reports why (EACCES).
  *
- * Return: 0, -ENODEV when no such device or node exists, -ENAMETOOLONG when
- * @path is too small, or another -errno.
+ * Return: 0, -ENODEV when no such device or node exists, -EACCES when none
+ * matched and some node could not be opened for lack of permission,
+ * -ENAMETOOLONG when @path is too small, or another -errno.
  */
 int ionode_find_node(const char *driver, int node_type, char *path, size_t len);
 
@@ -68,7 +80,8 @@ int ionode_open_driver(const char *driver, int node_type);
 /**
  * ionode_open() - open the ionode render node (/dev/dri/renderD*)
  *
- * Return: the fd, or -errno (-ENODEV when the ionode module is not loaded).
+ * Return: the fd, or -errno (-ENODEV when the ionode module is not loaded
+ * or its device is unbound, -EACCES when the node is not accessible).
  */
 int ionode_open(void);
 
@@ -84,6 +97,7 @@ int ionode_open_card(void);
 
 /**
  * ionode_is_ionode() - tell whether @fd is a node of the ionode driver
+ * @fd: any file descriptor.
  *
  * Return: 1 if it is, 0 if it is another DRM driver, -errno if @fd is not a
  * DRM device at all.
@@ -112,6 +126,9 @@ int ionode_query_heaps(int fd, struct drm_ionode_heap_info **heaps,
 
 /**
  * ionode_find_heap() - look a heap up by name in a list from ionode_query_heaps()
+ * @heaps: the list.
+ * @count: its number of entries.
+ * @name: heap name.
  *
  * Return: the entry, or NULL if no heap has that name.
  */
@@ -121,6 +138,8 @@ ionode_find_heap(const struct drm_ionode_heap_info *heaps, uint32_t count,
 
 /**
  * ionode_heap_mask() - mask selecting every heap of a list
+ * @heaps: a list from ionode_query_heaps().
+ * @count: its number of entries.
  *
  * Return: the OR of (1 << id) over @heaps (ids >= 64 are ignored).
  */
@@ -137,7 +156,13 @@ uint64_t ionode_heap_mask(const struct drm_ionode_heap_info *heaps,
  */
 int ionode_heap_mask_by_name(int fd, const char *name, uint64_t *mask);
 
-/** ionode_heap_type_name() - "system", "system-contig", "carveout", "cma" or "unknown". */
+/**
+ * ionode_heap_type_name() - name of a heap type
+ * @type: IONODE_HEAP_TYPE_* of &struct drm_ionode_heap_info.
+ *
+ * Return: "system", "system-contig", "carveout", "cma" or "unknown" (a
+ * static string).
+ */
 const char *ionode_heap_type_name(uint32_t type);
 
 /*
@@ -172,6 +197,8 @@ int ionode_create(int fd, uint64_t size, uint64_t heap_mask, uint32_t flags,
 
 /**
  * ionode_close() - release a GEM handle (drmCloseBufferHandle())
+ * @fd: ionode fd.
+ * @handle: GEM handle.
  *
  * The buffer itself lives on while mappings, dma-buf fds or other handles
  * reference it.
@@ -182,6 +209,9 @@ int ionode_close(int fd, uint32_t handle);
 
 /**
  * ionode_map_offset() - fake mmap offset of a buffer (DRM_IOCTL_IONODE_MAP_OFFSET)
+ * @fd: ionode fd.
+ * @handle: GEM handle.
+ * @offset: out: the offset to pass to mmap() on @fd.
  *
  * Return: 0 or -errno (-ENOENT for a bad handle).
  */
@@ -205,6 +235,9 @@ int ionode_mmap(int fd, uint32_t handle, size_t size, int prot, void **ptr);
 /**
  * ionode_bo_info() - size, heap, flags and attributes of a buffer
  * (DRM_IOCTL_IONODE_BO_INFO)
+ * @fd: ionode fd.
+ * @handle: GEM handle.
+ * @info: out: what the kernel reports.
  *
  * Return: 0 or -errno (-ENOENT for a bad handle).
  */
@@ -217,6 +250,9 @@ int ionode_bo_info(int fd, uint32_t handle, struct drm_ionode_bo_info *info);
 
 /**
  * ionode_export() - export a buffer as a dma-buf fd (drmPrimeHandleToFD())
+ * @fd: ionode fd.
+ * @handle: GEM handle.
+ * @dmabuf_fd: out: the dma-buf fd; close() it.
  *
  * drmPrimeHandleToFD() with DRM_CLOEXEC | DRM_RDWR, so the dma-buf fd can be
  * mapped writable.
@@ -227,6 +263,12 @@ int ionode_export(int fd, uint32_t handle, int *dmabuf_fd);
 
 /**
  * ionode_create_fd() - allocate a buffer straight as a dma-buf fd
+ * @fd: ionode fd.
+ * @size: size in bytes (rounded up to the page size by the kernel).
+ * @heap_mask: acceptable heaps (bit N = heap id N).
+ * @flags: IONODE_BO_* flags.
+ * @dmabuf_fd: out: the dma-buf fd; close() it.
+ * @heap_id: out: the heap that served the request.
  *
  * DRM_IOCTL_IONODE_ALLOC_FD (uapi 1.1): what ionode_create(), ionode_export()
  * and ionode_close() do in one call, without a GEM handle; the dma-buf fd
@@ -240,6 +282,9 @@ int ionode_create_fd(int fd, uint64_t size, uint64_t heap_mask, uint32_t flags,
 
 /**
  * ionode_import() - import a dma-buf fd (drmPrimeFDToHandle())
+ * @fd: ionode fd.
+ * @dmabuf_fd: a dma-buf fd of any exporter.
+ * @handle: out: GEM handle; release it with ionode_close().
  *
  * Importing a dma-buf this fd exported, or imported before, gives back the
  * existing handle. Foreign buffers get a new handle whose bo_info reports
@@ -261,6 +306,10 @@ int ionode_dmabuf_sync(int dmabuf_fd, uint64_t flags);
 
 /**
  * ionode_dmabuf_mmap() - map a dma-buf fd (MAP_SHARED, offset 0)
+ * @dmabuf_fd: dma-buf fd.
+ * @size: bytes to map (at most the buffer's size).
+ * @prot: PROT_READ and/or PROT_WRITE.
+ * @ptr: out: the mapping; release it with munmap(ptr, size).
  *
  * Return: 0 or -errno.
  */
@@ -273,6 +322,11 @@ int ionode_dmabuf_mmap(int dmabuf_fd, size_t size, int prot, void **ptr);
 
 /**
  * ionode_ioctl() - drmIoctl() (restarted on EINTR/EAGAIN), returning -errno
+ * @fd: DRM (or dma-buf) fd.
+ * @request: ioctl number.
+ * @arg: ioctl argument.
+ *
+ * Return: the ioctl's non-negative result, or -errno.
  */
 int ionode_ioctl(int fd, unsigned long request, void *arg);
 
