@@ -55,7 +55,9 @@ static void usage(FILE *f)
 		"                            that a written pattern reads back\n"
 		"  stats [--bytes]           usage per heap (query ioctl, sysfs) and per client\n"
 		"                            with process names (/proc/*/fdinfo; debugfs\n"
-		"                            ionode_clients when readable, i.e. as root)\n"
+		"                            ionode_clients when readable, i.e. as root), and\n"
+		"                            as root every buffer: creator, heap, size, attached\n"
+		"                            devices, dma-buf name (debugfs ionode_buffers)\n"
 		"\n"
 		"options:\n"
 		"  -d, --device NODE         use this DRM node instead of looking up the\n"
@@ -916,7 +918,9 @@ usage:
  * stats: per heap from the query ioctl and sysfs, per client from every
  * readable /proc/PID/fdinfo of an ionode fd and, when readable (root),
  * debugfs's ionode_clients, which also lists the clients no process holds
- * an fd of (closed files whose buffers live on, in-kernel users, V4L2).
+ * an fd of (closed files whose buffers live on, in-kernel users, V4L2),
+ * and ionode_buffers: every buffer, its creator, heap, size, attached
+ * devices and DMA_BUF_SET_NAME name.
  */
 
 /* What a client holds of one heap; buffers are known from debugfs only. */
@@ -945,6 +949,18 @@ struct client {
 	size_t nholders;
 };
 
+/* One ionode buffer of debugfs's ionode_buffers. */
+struct buffer {
+	uint64_t client;	/* the client it is charged to */
+	int pid;		/* the task that created it */
+	char task[32];
+	char heap[IONODE_HEAP_NAME_LEN + 1];	/* "": deferred, no memory */
+	uint64_t bytes;
+	char *devices;		/* "vgem,ionode-m2m.1"; "" for none */
+	char *name;		/* DMA_BUF_SET_NAME's, unescaped; NULL: none */
+	size_t order;		/* its line in debugfs: ties in the sort */
+};
+
 struct stats {
 	const struct drm_ionode_heap_info *heaps;
 	uint32_t nheaps;
@@ -953,6 +969,10 @@ struct stats {
 	unsigned int hidden;	/* processes whose fds we may not read */
 	bool debugfs;
 	bool sysfs;
+	char debugfs_dir[256];	/* ionode's directory in debugfs's dri/ */
+	struct buffer *buffers;	/* only when have_buffers */
+	size_t nbuffers;
+	bool have_buffers;
 	char *warnings[8];
 	unsigned int nwarnings;
 };
@@ -1207,9 +1227,10 @@ static bool debugfs_mounted(void)
  */
 static void read_debugfs(struct stats *st, int fd, uint64_t self_id)
 {
-	static const char *const lost = "per-client buffer counts, and clients "
-		"holding buffers with no open ionode fd (closed files, kernel "
-		"and V4L2 users), are not shown";
+	static const char *const lost = "per-client buffer counts, the "
+		"buffers (creator, name, devices), and clients holding buffers "
+		"with no open ionode fd (closed files, kernel and V4L2 users), "
+		"are not shown";
 	char path[300], line[512];
 	size_t i;
 	FILE *f;
@@ -1238,6 +1259,8 @@ static void read_debugfs(struct stats *st, int fd, uint64_t self_id)
 
 	/* debugfs has the truth: no line for a heap means nothing there. */
 	st->debugfs = true;
+	snprintf(st->debugfs_dir, sizeof(st->debugfs_dir), "%.*s",
+		 (int)(strrchr(path, '/') - path), path);
 	for (i = 0; i < st->nclients; i++) {
 		struct client *c = &st->clients[i];
 		uint32_t k;
@@ -1302,6 +1325,176 @@ out:
 	fclose(f);
 }
 
+/* Undo seq_escape()'s octal escapes ("\011", "\012", "\134") in place. */
+static void unescape_octal(char *s)
+{
+	char *d = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7' &&
+		    (s[1] != '0' || s[2] != '0' || s[3] != '0')) {
+			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
+				      (s[3] - '0'));
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/*
+ * The field printed with "%-<width>" at @*pos of @line: the next token
+ * must start there, and a single space must follow the field's at least
+ * @width columns. Its text (padding trimmed) into @out (@len bytes);
+ * @*pos moves past the space. A task's name may hold spaces: it is found
+ * by column, not by token. Return: false when the line does not fit.
+ */
+static bool field_at(const char *line, size_t *pos, size_t width, char *out,
+		     size_t len)
+{
+	size_t end = *pos, n;
+
+	if (strlen(line) < *pos + width + 1)
+		return false;
+	end = *pos + width;
+	/* Longer than its width: up to the next space (numbers only). */
+	while (line[end] && line[end] != ' ')
+		end++;
+	if (line[end] != ' ')
+		return false;
+	n = end - *pos;
+	while (n && line[*pos + n - 1] == ' ')
+		n--;
+	snprintf(out, len, "%.*s", (int)n, line + *pos);
+	*pos = end + 1;
+	return true;
+}
+
+/* The next space-separated token of @line at @*pos into @out. */
+static bool token_at(const char *line, size_t *pos, char *out, size_t len)
+{
+	size_t n;
+
+	*pos += strspn(line + *pos, " ");
+	n = strcspn(line + *pos, " ");
+	if (!n || n >= len)
+		return false;
+	memcpy(out, line + *pos, n);
+	out[n] = '\0';
+	*pos += n;
+	return true;
+}
+
+/*
+ * One line of ionode_buffers into @b: "%-6llu %-8d %-16s %-16s %14zu
+ * DEVICES NAME": client, pid, task (15 characters at most, spaces
+ * allowed), heap ("-": none), bytes, devices ("-": none) and, after one
+ * space, the dma-buf's name to the end of the line (empty: none).
+ */
+static bool parse_buffer_line(const char *line, struct buffer *b)
+{
+	char num[32], heap[IONODE_HEAP_NAME_LEN + 8], *end;
+	const char *devices, *name;
+	size_t pos = 0, n;
+
+	memset(b, 0, sizeof(*b));
+	if (!field_at(line, &pos, 6, num, sizeof(num)))
+		return false;
+	b->client = strtoull(num, &end, 10);
+	if (!num[0] || *end)
+		return false;
+	if (!field_at(line, &pos, 8, num, sizeof(num)))
+		return false;
+	b->pid = strtol(num, &end, 10);
+	if (!num[0] || *end)
+		return false;
+	/* The task: exactly 16 columns (TASK_COMM_LEN - 1 and padding). */
+	if (strlen(line) < pos + 17 || line[pos + 16] != ' ')
+		return false;
+	n = 16;
+	while (n && line[pos + n - 1] == ' ')
+		n--;
+	snprintf(b->task, sizeof(b->task), "%.*s", (int)n, line + pos);
+	pos += 17;
+	if (!token_at(line, &pos, heap, sizeof(heap)) ||
+	    strlen(heap) > IONODE_HEAP_NAME_LEN ||
+	    !token_at(line, &pos, num, sizeof(num)))
+		return false;
+	snprintf(b->heap, sizeof(b->heap), "%.*s", IONODE_HEAP_NAME_LEN,
+		 strcmp(heap, "-") ? heap : "");
+	b->bytes = strtoull(num, &end, 10);
+	if (*end)
+		return false;
+	pos += strspn(line + pos, " ");
+	devices = line + pos;
+	n = strcspn(devices, " ");
+	if (!n)
+		return false;
+	name = devices + n + !!devices[n];
+	if (n == 1 && devices[0] == '-')
+		n = 0;
+	b->devices = strndup(devices, n);
+	b->name = name[0] ? strdup(name) : NULL;
+	if (!b->devices || (name[0] && !b->name)) {
+		free(b->devices);
+		free(b->name);
+		return false;
+	}
+	if (b->name)
+		unescape_octal(b->name);
+	return true;
+}
+
+/*
+ * debugfs ionode_buffers, next to ionode_clients: every ionode buffer with
+ * its creator, heap, size, attached devices and dma-buf name.
+ */
+static void read_buffers(struct stats *st, uint64_t self_id)
+{
+	char path[300], *line = NULL;
+	size_t cap = 0, order = 0;
+	ssize_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ionode_buffers", st->debugfs_dir);
+	f = fopen(path, "re");
+	if (!f) {
+		warn(st, "cannot read %s: %s: the buffers (creator, name, "
+		     "devices) are not shown", path, strerror(errno));
+		return;
+	}
+	st->have_buffers = true;
+	if (getline(&line, &cap, f) < 0)	/* the header */
+		goto out;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		struct buffer b, *bs;
+
+		if (len && line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (!parse_buffer_line(line, &b))
+			continue;
+		if (b.client == self_id) {
+			free(b.devices);
+			free(b.name);
+			continue;
+		}
+		bs = realloc(st->buffers, (st->nbuffers + 1) * sizeof(*bs));
+		if (!bs) {
+			free(b.devices);
+			free(b.name);
+			break;
+		}
+		b.order = order++;
+		st->buffers = bs;
+		st->buffers[st->nbuffers++] = b;
+	}
+out:
+	free(line);
+	fclose(f);
+}
+
 /* A heap's sysfs value (peak_bytes, buffers, limit_bytes). */
 static bool heap_sysfs(int fd, const char *heap, const char *attr,
 		       uint64_t *v)
@@ -1324,6 +1517,96 @@ static int client_cmp(const void *a, const void *b)
 	const struct client *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* By client, the largest first, then in debugfs's (creation) order. */
+static int buffer_cmp(const void *a, const void *b)
+{
+	const struct buffer *x = a, *y = b;
+
+	if (x->client != y->client)
+		return x->client < y->client ? -1 : 1;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static bool same_name(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/*
+ * A client's buffers by dma-buf name, in JSON: [{"name", "buffers",
+ * "bytes"}], the unnamed ones under a null name, the names in the order
+ * of their first (largest) buffer. The buffers are sorted by client.
+ */
+static void json_buffers_by_name(struct json *j, const struct stats *st,
+				 uint64_t id)
+{
+	size_t i, k;
+
+	json_open(j, "buffers_by_name", '[');
+	for (i = 0; i < st->nbuffers; i++) {
+		const struct buffer *b = &st->buffers[i];
+		uint64_t count = 0, bytes = 0;
+		bool seen = false;
+
+		if (b->client != id)
+			continue;
+		for (k = 0; k < i && !seen; k++)
+			seen = st->buffers[k].client == id &&
+			       same_name(st->buffers[k].name, b->name);
+		if (seen)
+			continue;
+		for (k = i; k < st->nbuffers; k++) {
+			if (st->buffers[k].client == id &&
+			    same_name(st->buffers[k].name, b->name)) {
+				count++;
+				bytes += st->buffers[k].bytes;
+			}
+		}
+		json_open(j, NULL, '{');
+		json_str(j, "name", b->name);
+		json_u64(j, "buffers", count);
+		json_u64(j, "bytes", bytes);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+/* The buffers of ionode_buffers as a JSON array (null when unreadable). */
+static void json_buffers(struct json *j, const struct stats *st)
+{
+	size_t i;
+
+	if (!st->have_buffers) {
+		json_null(j, "buffers");
+		return;
+	}
+	json_open(j, "buffers", '[');
+	for (i = 0; i < st->nbuffers; i++) {
+		const struct buffer *b = &st->buffers[i];
+		const char *d = b->devices;
+
+		json_open(j, NULL, '{');
+		json_u64(j, "client", b->client);
+		json_int(j, "pid", b->pid);
+		json_str(j, "task", b->task);
+		json_str(j, "heap", b->heap[0] ? b->heap : NULL);
+		json_u64(j, "bytes", b->bytes);
+		json_open(j, "devices", '[');
+		while (*d) {
+			size_t n = strcspn(d, ",");
+
+			json_strn(j, NULL, d, n);
+			d += n + !!d[n];
+		}
+		json_close(j, ']');
+		json_str(j, "name", b->name);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
 }
 
 static uint64_t client_total(const struct stats *st, const struct client *c)
@@ -1415,9 +1698,14 @@ static void print_stats_json(const struct stats *st, const uint64_t (*hs)[3],
 		json_close(&j, '}');
 		json_usage(&j, "imported", &c->imported);
 		json_u64(&j, "total_bytes", client_total(st, c));
+		if (st->have_buffers)
+			json_buffers_by_name(&j, st, c->id);
+		else
+			json_null(&j, "buffers_by_name");
 		json_close(&j, '}');
 	}
 	json_close(&j, ']');
+	json_buffers(&j, st);
 	json_close(&j, '}');
 }
 
@@ -1437,6 +1725,59 @@ static void print_usage_row(const struct client *c, const char *heap,
 		printf("%-6s %-7s %-16s %-7s %-7s", "", "", "", "", "");
 	printf(" %-16s %12s %8s\n", heap, fmt_size(b, sizeof(b), u->bytes, bytes),
 	       n);
+}
+
+/*
+ * A dma-buf name for a terminal, to the end of the line: control
+ * characters and backslashes as octal escapes, as debugfs writes them.
+ */
+static void print_name(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			printf("\\%03o", *p);
+		else
+			putchar(*p);
+	}
+}
+
+/*
+ * Every ionode buffer, by client, largest first: who created it, where
+ * its memory is, what it is attached to and the name userspace gave it.
+ */
+static void print_buffers_text(const struct stats *st, bool bytes)
+{
+	uint64_t total = 0;
+	size_t i;
+	char b[40];
+
+	if (!st->have_buffers) {
+		printf("\nbuffers not shown: only debugfs's ionode_buffers "
+		       "lists them (root)\n");
+		return;
+	}
+	printf("\n%-6s %-7s %-16s %-16s %12s %-16s %s\n", "CLIENT", "PID",
+	       "TASK", "HEAP", "SIZE", "DEVICES", "NAME");
+	for (i = 0; i < st->nbuffers; i++) {
+		const struct buffer *bf = &st->buffers[i];
+
+		printf("%-6" PRIu64 " %-7d %-16s %-16s %12s %-16s ", bf->client,
+		       bf->pid, bf->task, bf->heap[0] ? bf->heap : "(deferred)",
+		       fmt_size(b, sizeof(b), bf->bytes, bytes),
+		       bf->devices[0] ? bf->devices : "-");
+		if (bf->name)
+			print_name(bf->name);
+		else
+			putchar('-');
+		putchar('\n');
+		total += bf->bytes;
+	}
+	if (!st->nbuffers)
+		printf("(no buffers)\n");
+	printf("%zu buffer(s), %s\n", st->nbuffers,
+	       fmt_size(b, sizeof(b), total, bytes));
 }
 
 static void print_stats_text(const struct stats *st, const uint64_t (*hs)[3],
@@ -1500,6 +1841,7 @@ static void print_stats_text(const struct stats *st, const uint64_t (*hs)[3],
 		printf("(no clients)\n");
 	printf("%zu client(s)%s\n", st->nclients, st->debugfs ? "" :
 	       "; BUFFERS \"?\": only debugfs counts them (root)");
+	print_buffers_text(st, bytes);
 }
 
 static int cmd_stats(int fd, int argc, char **argv)
@@ -1576,7 +1918,11 @@ static int cmd_stats(int fd, int argc, char **argv)
 	}
 	scan_fdinfo(&st, self_id, major(sb.st_rdev));
 	read_debugfs(&st, fd, self_id);
+	if (st.debugfs)
+		read_buffers(&st, self_id);
 	qsort(st.clients, st.nclients, sizeof(*st.clients), client_cmp);
+	if (st.nbuffers)
+		qsort(st.buffers, st.nbuffers, sizeof(*st.buffers), buffer_cmp);
 
 	if (json_out)
 		print_stats_json(&st, (const uint64_t (*)[3])hs, have_hs);
@@ -1589,6 +1935,11 @@ out:
 		free(st.clients[i].holders);
 	}
 	free(st.clients);
+	for (i = 0; i < st.nbuffers; i++) {
+		free(st.buffers[i].devices);
+		free(st.buffers[i].name);
+	}
+	free(st.buffers);
 	for (i = 0; i < st.nwarnings; i++)
 		free(st.warnings[i]);
 	free(hs);
