@@ -22,9 +22,16 @@
  *	dma-buf only, and sharing its fd with a grandchild, shows up under its
  *	client id with both processes, that name correctly escaped, and the
  *	bytes and buffers fdinfo and debugfs give; gone once it exited.
+ * stats-buffers: every buffer with its client, creating task (pid and
+ *	name: ours, or a child's that created one on our fd), heap (null
+ *	while deferred), bytes, attached devices (vgem) and DMA_BUF_SET_NAME
+ *	name (spaces, backslash and tab given back unescaped), largest first;
+ *	per client the buffers counted by name; per heap, the buffers' bytes
+ *	add up to the query's used bytes; the text form's lines.
  * stats-unprivileged: as uid 1000, stats degrades to fdinfo: no debugfs
- *	(a warning says so), the user's own client with its bytes, buffer
- *	counts null, the processes it cannot inspect counted.
+ *	(a warning says so, buffers not shown), the user's own client with its
+ *	bytes, buffer counts null, no buffer list (null), the processes it
+ *	cannot inspect counted.
  * not-accessible: with the render node root-only, uid 65534 is told "no
  *	permission on /dev/dri/renderD*", exit 1, nothing on stdout.
  * no-device: with an empty /dev/dri (a private mount namespace) ionodectl
@@ -722,6 +729,178 @@ static void test_stats_clients(void)
 	ionode_assert_usage_back(fd, &before);
 }
 
+/* A dma-buf name with spaces, a backslash and a tab (debugfs: \134, \011). */
+#define BUF_NAME	"ctl frame \\ 7\tx"
+/* ... as Python's json.dumps() gives it back. */
+#define BUF_NAME_JSON	"\"ctl frame \\\\ 7\\tx\""
+/* ... in the text form: as debugfs escapes it. */
+#define BUF_NAME_TEXT	"ctl frame \\134 7\\011x"
+
+/* Where buffers.@i is client @id's buffer of @bytes bytes (-1: absent). */
+static int buffer_index(uint64_t id, uint64_t bytes)
+{
+	unsigned int i, n = jlen("buffers");
+	int found = -1;
+
+	for (i = 0; i < n; i++) {
+		if (ju64("buffers.%u.client", i) != id ||
+		    ju64("buffers.%u.bytes", i) != bytes)
+			continue;
+		igt_assert_f(found < 0, "two buffers of %" PRIu64 " bytes\n",
+			     bytes);
+		found = i;
+	}
+	return found;
+}
+
+/*
+ * stats-buffers: this client's buffers, each with its creator, heap, size,
+ * devices and name: A (192 KiB) exported, named BUF_NAME and imported
+ * into vgem; B (128 KiB) deferred, without memory; C (64 KiB) named
+ * BUF_NAME too; D (320 KiB) created on our fd by a child named
+ * "ctl-maker". Sorted by client, largest first; per client, counted by
+ * name; per heap, the buffers' bytes add up to the heap's used bytes.
+ */
+static void test_stats_buffers(void)
+{
+	const uint64_t sz[4] = { 192 * KiB, 128 * KiB, 64 * KiB, 320 * KiB };
+	struct ionode_usage before = ionode_usage_now(fd);
+	uint64_t sys = ionode_system_mask(&heaps), id, msg[2], sum;
+	char name[DMA_BUF_NAME_LEN] = BUF_NAME, want[256], devices[128];
+	uint32_t ha, hb, hc, vh;
+	int vgem, da, dc, report[2], ix[4], i, n, k, c;
+	struct ionode_heaps now;
+	unsigned int d, nd;
+
+	igt_require_f(have_debugfs, "no debugfs\n");
+	id = fdinfo_value(getpid(), fd, "drm-client-id");
+
+	ha = ionode_bo_create(fd, sz[0], sys, 0);
+	da = ionode_bo_export(fd, ha);
+	do_ioctl(da, DMA_BUF_SET_NAME_B, name);
+	vgem = igt_open_vgem();
+	igt_require_f(vgem >= 0, "no vgem\n");
+	igt_assert_eq(drmPrimeFDToHandle(vgem, da, &vh), 0);
+	hb = ionode_bo_create(fd, sz[1], sys, IONODE_BO_DEFERRED);
+	hc = ionode_bo_create(fd, sz[2], sys, 0);
+	dc = ionode_bo_export(fd, hc);
+	do_ioctl(dc, DMA_BUF_SET_NAME_B, name);
+
+	igt_assert_eq(pipe(report), 0);
+	igt_fork(child, 1) {
+		close(report[0]);
+		igt_assert_eq(prctl(PR_SET_NAME, "ctl-maker", 0, 0, 0), 0);
+		msg[0] = ionode_bo_create(fd, sz[3], sys, 0);
+		msg[1] = getpid();
+		igt_assert_eq(write(report[1], msg, sizeof(msg)),
+			      (ssize_t)sizeof(msg));
+	}
+	close(report[1]);
+	igt_assert_eq(read(report[0], msg, sizeof(msg)), (ssize_t)sizeof(msg));
+	close(report[0]);
+	igt_waitchildren();
+
+	ctl_run_steady(&now, "stats", "--json");
+	json_parse(out);
+	igt_assert(jis("true", "sources.debugfs"));
+	igt_assert_eq(jlen("warnings"), 0);
+	for (i = 0; i < 4; i++) {
+		ix[i] = buffer_index(id, sz[i]);
+		igt_assert_f(ix[i] >= 0, "no buffer of %" PRIu64 " bytes of "
+			     "client %" PRIu64 ":\n%s\n", sz[i], id, out);
+		igt_assert_eq(jlen("buffers.%d", ix[i]), 7);
+	}
+	/* Largest first: D, A, B, C, one after the other. */
+	igt_assert_eq(ix[0], ix[3] + 1);
+	igt_assert_eq(ix[1], ix[3] + 2);
+	igt_assert_eq(ix[2], ix[3] + 3);
+
+	/* A: named, attached to vgem. */
+	igt_assert_eq(ju64("buffers.%d.pid", ix[0]), getpid());
+	igt_assert(jis("\"ionode_ctl\"", "buffers.%d.task", ix[0]));
+	igt_assert(jis("\"system\"", "buffers.%d.heap", ix[0]));
+	igt_assert(jis(BUF_NAME_JSON, "buffers.%d.name", ix[0]));
+	nd = jlen("buffers.%d.devices", ix[0]);
+	igt_assert_lte(1, nd);
+	devices[0] = '\0';
+	for (d = 0; d < nd; d++) {
+		const char *v = jget("buffers.%d.devices.%u", ix[0], d);
+
+		igt_assert(v[0] == '"' && strlen(v) > 2);
+		snprintf(devices + strlen(devices), sizeof(devices) - strlen(devices),
+			 "%s%.*s", d ? "," : "", (int)strlen(v) - 2, v + 1);
+	}
+	igt_assert_f(strstr(devices, "vgem"), "devices %s\n", devices);
+	/* B: deferred, no heap yet, no dma-buf, no name. */
+	igt_assert_eq(ju64("buffers.%d.pid", ix[1]), getpid());
+	igt_assert(jis("null", "buffers.%d.heap", ix[1]));
+	igt_assert_eq(jlen("buffers.%d.devices", ix[1]), 0);
+	igt_assert(jis("null", "buffers.%d.name", ix[1]));
+	/* C: the same name, nothing attached. */
+	igt_assert(jis("\"system\"", "buffers.%d.heap", ix[2]));
+	igt_assert_eq(jlen("buffers.%d.devices", ix[2]), 0);
+	igt_assert(jis(BUF_NAME_JSON, "buffers.%d.name", ix[2]));
+	/* D: the child made it, on our client. */
+	igt_assert_eq(ju64("buffers.%d.pid", ix[3]), msg[1]);
+	igt_assert(jis("\"ctl-maker\"", "buffers.%d.task", ix[3]));
+	igt_assert(jis("\"system\"", "buffers.%d.heap", ix[3]));
+	igt_assert(jis("null", "buffers.%d.name", ix[3]));
+
+	/* Our client, by name: unnamed D and B first (D is the largest). */
+	c = client_index(id);
+	igt_assert(c >= 0);
+	igt_assert_eq(jlen("clients.%d.buffers_by_name", c), 2);
+	igt_assert(jis("null", "clients.%d.buffers_by_name.0.name", c));
+	igt_assert_eq_u64(ju64("clients.%d.buffers_by_name.0.buffers", c), 2);
+	igt_assert_eq_u64(ju64("clients.%d.buffers_by_name.0.bytes", c),
+			  sz[3] + sz[1]);
+	igt_assert(jis(BUF_NAME_JSON, "clients.%d.buffers_by_name.1.name", c));
+	igt_assert_eq_u64(ju64("clients.%d.buffers_by_name.1.buffers", c), 2);
+	igt_assert_eq_u64(ju64("clients.%d.buffers_by_name.1.bytes", c),
+			  sz[0] + sz[2]);
+
+	/* Every heap's used bytes are its buffers' (the query's truth). */
+	n = jlen("buffers");
+	for (k = 0; k < (int)now.count; k++) {
+		const char *hname = quoted(heap_name(&now.info[k]));
+
+		sum = 0;
+		for (i = 0; i < n; i++)
+			if (strcmp(jget("buffers.%d.heap", i), hname) == 0)
+				sum += ju64("buffers.%d.bytes", i);
+		igt_assert_f(sum == now.info[k].used_bytes,
+			     "heap %s: buffers of %" PRIu64 " bytes, used %llu\n",
+			     hname, sum, (unsigned long long)now.info[k].used_bytes);
+	}
+	ionode_put_heaps(&now);
+
+	/* The text form: A's line, name escaped as debugfs does; B deferred. */
+	igt_assert_eq(ctl_run(SETUP_NONE, "stats", "--bytes", NULL), 0);
+	snprintf(want, sizeof(want), "%-6" PRIu64 " %-7d %-16s %-16s %12s %-16s %s\n",
+		 id, getpid(), "ionode_ctl", "system", "196608", devices,
+		 BUF_NAME_TEXT);
+	igt_assert_f(strstr(out, want), "no line '%s' in:\n%s\n", want, out);
+	snprintf(want, sizeof(want), "%-6" PRIu64 " %-7d %-16s %-16s %12s %-16s -\n",
+		 id, getpid(), "ionode_ctl", "(deferred)", "131072", "-");
+	igt_assert_f(strstr(out, want), "no line '%s' in:\n%s\n", want, out);
+
+	/* Freed: gone from the list. */
+	drmCloseBufferHandle(vgem, vh);
+	close(vgem);
+	close(da);
+	close(dc);
+	ionode_bo_close(fd, ha);
+	ionode_bo_close(fd, hb);
+	ionode_bo_close(fd, hc);
+	ionode_bo_close(fd, msg[0]);
+	igt_assert_eq(ctl_run(SETUP_NONE, "stats", "--json", NULL), 0);
+	json_parse(out);
+	for (i = 0; i < 4; i++)
+		igt_assert_eq(buffer_index(id, sz[i]), -1);
+	igt_assert_eq(jlen("clients.%d.buffers_by_name", client_index(id)), 0);
+	ionode_assert_usage_back(fd, &before);
+}
+
 static void test_stats_unprivileged(void)
 {
 	struct ionode_usage before = ionode_usage_now(fd);
@@ -757,6 +936,10 @@ static void test_stats_unprivileged(void)
 		igt_assert_eq(ju64("clients.%d.pid", c), getpid());
 		igt_assert_eq_u64(ju64("clients.%d.heaps.system.bytes", c), MiB);
 		igt_assert(jis("null", "clients.%d.heaps.system.buffers", c));
+		igt_assert(jis("null", "clients.%d.buffers_by_name", c));
+		igt_assert(jis("null", "buffers"));
+		igt_assert_f(strstr(errout, "buffers (creator, name, devices)"),
+			     "stderr: %s\n", errout);
 		/* Root's client (the test's) is not visible. */
 		igt_assert_eq(client_index(root_id), -1);
 		close(dfd);
@@ -950,6 +1133,8 @@ igt_main
 		test_stats_json();
 	subtest("stats-clients")
 		test_stats_clients();
+	subtest("stats-buffers")
+		test_stats_buffers();
 	subtest("stats-unprivileged")
 		test_stats_unprivileged();
 	subtest("not-accessible")
