@@ -39,9 +39,7 @@
 #include <linux/udmabuf.h>
 #include <linux/videodev2.h>
 
-#include <drm_fourcc.h>
 #include <xf86drm.h>
-#include <xf86drmMode.h>
 
 #include "igt_track.h"
 #include "igt_v4l2.h"
