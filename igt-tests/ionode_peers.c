@@ -27,13 +27,11 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
@@ -41,31 +39,20 @@
 #include <linux/udmabuf.h>
 #include <linux/videodev2.h>
 
-#include <drm_fourcc.h>
 #include <xf86drm.h>
-#include <xf86drmMode.h>
 
 #include "igt_track.h"
-#include "kms_pipe.h"
 #include "igt_v4l2.h"
-#include "ionode_test.h"
+#include "ionode_peer_test.h"
 
 #define RW		(PROT_READ | PROT_WRITE)
 #define MiB		(1024ull * 1024)
-
-/* The heaps every peer is tried with (those the kernel and VM have). */
-static const char *const heap_names[] = {
-	"system", "system-contig", "carveout0", "cma",
-};
 
 /* vim2m's frame: RGB24, inside its 640x480 maximum. */
 #define M2M_WIDTH	640
 #define M2M_HEIGHT	480
 #define M2M_BPP		3
 #define M2M_FRAMES	4
-
-/* How long the accounting may lag behind a peer's deferred dma-buf release. */
-#define RELEASE_WAIT_MS	5000
 
 static int ion = -1;
 static struct ionode_heaps heaps;
@@ -91,133 +78,7 @@ static uint64_t total_used(void)
 	return ionode_total_used(ion);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
-/*
- * Assert that the heaps hold @baseline bytes again. A peer may drop its
- * last dma-buf reference from a worker (fput is then deferred), so the
- * accounting gets RELEASE_WAIT_MS to settle; it must settle exactly.
- */
-static void assert_used_back(uint64_t baseline)
-{
-	uint64_t deadline = now_ms() + RELEASE_WAIT_MS, used;
-
-	while ((used = total_used()) != baseline && now_ms() < deadline)
-		usleep(10000);
-	igt_assert_f(used == baseline,
-		     "heaps hold %llu bytes, %llu before the subtest\n",
-		     (unsigned long long)used, (unsigned long long)baseline);
-}
-
-/**
- * struct pbuf - an ionode buffer shared with a peer
- * @handle: ionode handle.
- * @dmabuf: its dma-buf (tracked fd).
- * @ptr: CPU mapping of the dma-buf (tracked).
- * @size: buffer size.
- */
-#define pbuf ionode_mapped
-
-/* Skip unless heap @name exists and can serve @count buffers of @size. */
-static const struct drm_ionode_heap_info *require_heap(const char *name,
-						       uint64_t size,
-						       unsigned int count)
-{
-	const struct drm_ionode_heap_info *h = ionode_heap(&heaps, name);
-
-	igt_require_f(h, "no heap %s here\n", name);
-	igt_require_f(ionode_heap_fits(h, size, count),
-		      "heap %s cannot serve %u x %llu bytes\n", name, count,
-		      (unsigned long long)ionode_round_page(size));
-	return h;
-}
-
-/* A cached buffer from heap @h, exported and mapped; zero-filled. */
-static struct pbuf pbuf_new(const struct drm_ionode_heap_info *h, size_t size)
-{
-	struct pbuf b = ionode_mapped_new(ion, h->id, size, 0,
-					  IONODE_BO_CACHED);
-
-	dmabuf_sync(b.dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	check_zero(b.ptr, b.size);
-	dmabuf_sync(b.dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
-	return b;
-}
-
-static void pbuf_fill(const struct pbuf *b, uint32_t seed)
-{
-	dmabuf_sync(b->dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
-	fill_pattern(b->ptr, b->size, seed, 0);
-	dmabuf_sync(b->dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
-}
-
-static void pbuf_free(struct pbuf *b)
-{
-	unmap(b->ptr);
-	close_fd(b->dmabuf);
-	ionode_bo_close(ion, b->handle);
-}
-
 /* ---- vkms ---------------------------------------------------------------- */
-
-/* vkms' pipe (tools/lib/kms_pipe.h), skipping where there is no vkms. */
-static void kms_open(struct kms_pipe *k)
-{
-	int ret;
-
-	igt_require_f(igt_modprobe("vkms"),
-		      "no vkms on this kernel (the full tier has it; `make vkms`"
-		      " builds one for the stock kernel)\n");
-	ret = kms_pipe_open(k, "vkms");
-	igt_assert_f(ret == 0, "vkms is loaded but its pipe cannot be used: %s\n",
-		     igt_errno_name(-ret));
-	track_fd(k->fd);
-	igt_require_f(k->wb, "vkms without writeback (enable_writeback=0?)\n");
-}
-
-/* An ionode buffer as a vkms XRGB8888 framebuffer of the mode's size. */
-static uint32_t kms_fb(struct kms_pipe *k, const struct pbuf *b)
-{
-	uint32_t fb;
-
-	igt_assert_eq(kms_pipe_add_fb(k, b->dmabuf, k->mode.hdisplay,
-				      k->mode.vdisplay, DRM_FORMAT_XRGB8888,
-				      k->mode.hdisplay * 4, 0, &fb), 0);
-	return fb;
-}
-
-/* vkms composes @src and writes the frame back into @dst. */
-static void kms_writeback(struct kms_pipe *k, uint32_t src_fb, uint32_t dst_fb)
-{
-	int ret = kms_pipe_writeback(k, src_fb, dst_fb, V4L2_DQBUF_TIMEOUT_MS);
-
-	igt_assert_f(ret == 0, "writeback: %s\n", igt_errno_name(-ret));
-}
-
-/* @dst must be @src pixel for pixel, with the X byte set to 0xff. */
-static void check_writeback(const struct pbuf *src, const struct pbuf *dst,
-			    size_t bytes)
-{
-	const uint32_t *s = (const uint32_t *)src->ptr;
-	const uint32_t *d = (const uint32_t *)dst->ptr;
-	size_t i;
-
-	dmabuf_sync(src->dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	dmabuf_sync(dst->dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	for (i = 0; i < bytes / 4; i++) {
-		igt_assert_f(d[i] == (s[i] | 0xff000000u),
-			     "pixel %zu: 0x%08x written back, 0x%08x scanned out\n",
-			     i, d[i], s[i]);
-	}
-	dmabuf_sync(dst->dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
-	dmabuf_sync(src->dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
-}
 
 static void test_vkms_writeback(const char *heap)
 {
@@ -228,31 +89,32 @@ static void test_vkms_writeback(const char *heap)
 	size_t bytes;
 	struct kms_pipe k;
 
-	kms_open(&k);
+	vkms_open(&k);
+	igt_require_f(k.wb, "vkms without writeback (enable_writeback=0?)\n");
 	bytes = (size_t)k.mode.hdisplay * k.mode.vdisplay * 4;
-	h = require_heap(heap, bytes, 2);
+	h = peer_require_heap(&heaps, heap, bytes, 2);
 	baseline = total_used();
 
-	src = pbuf_new(h, bytes);
-	dst = pbuf_new(h, bytes);
+	src = pbuf_new(ion, h, bytes);
+	dst = pbuf_new(ion, h, bytes);
 	pbuf_fill(&src, 0x5ca1ab1e);
-	src_fb = kms_fb(&k, &src);
-	dst_fb = kms_fb(&k, &dst);
+	src_fb = vkms_fb(&k, &src);
+	dst_fb = vkms_fb(&k, &dst);
 
-	kms_writeback(&k, src_fb, dst_fb);
+	vkms_writeback(&k, src_fb, dst_fb);
 	check_writeback(&src, &dst, bytes);
 
 	/* Again with new contents: vkms reads the buffer, not a copy. */
 	pbuf_fill(&src, 0xc0ffee);
-	kms_writeback(&k, src_fb, dst_fb);
+	vkms_writeback(&k, src_fb, dst_fb);
 	check_writeback(&src, &dst, bytes);
 
 	igt_assert_eq(kms_pipe_off(&k), 0);
 	igt_assert_eq(kms_pipe_rm_fb(&k, src_fb), 0);
 	igt_assert_eq(kms_pipe_rm_fb(&k, dst_fb), 0);
-	pbuf_free(&src);
-	pbuf_free(&dst);
-	assert_used_back(baseline);
+	pbuf_free(ion, &src);
+	pbuf_free(ion, &dst);
+	assert_used_back(ion, baseline);
 }
 
 /* ---- vim2m --------------------------------------------------------------- */
@@ -312,14 +174,14 @@ static void test_vim2m_hflip(const char *heap)
 	igt_assert_eq(set_fmt(fd, cap_q, M2M_WIDTH, M2M_HEIGHT,
 			      V4L2_PIX_FMT_RGB24), size);
 	set_hflip(fd, 1);
-	h = require_heap(heap, size, 4);
+	h = peer_require_heap(&heaps, heap, size, 4);
 	baseline = total_used();
 
 	reqbufs(fd, out_q, V4L2_MEMORY_DMABUF, 2);
 	reqbufs(fd, cap_q, V4L2_MEMORY_DMABUF, 2);
 	for (i = 0; i < 2; i++) {
-		in[i] = pbuf_new(h, size);
-		out[i] = pbuf_new(h, size);
+		in[i] = pbuf_new(ion, h, size);
+		out[i] = pbuf_new(ion, h, size);
 	}
 	stream(fd, out_q, true);
 	stream(fd, cap_q, true);
@@ -346,10 +208,10 @@ static void test_vim2m_hflip(const char *heap)
 	reqbufs(fd, cap_q, V4L2_MEMORY_DMABUF, 0);
 	close_fd(fd);
 	for (i = 0; i < 2; i++) {
-		pbuf_free(&in[i]);
-		pbuf_free(&out[i]);
+		pbuf_free(ion, &in[i]);
+		pbuf_free(ion, &out[i]);
 	}
-	assert_used_back(baseline);
+	assert_used_back(ion, baseline);
 }
 
 /* ---- foreign exporters: dma-buf heaps, udmabuf --------------------------- */
@@ -466,23 +328,12 @@ static void test_udmabuf_import(void)
 	close_fd(dev);
 }
 
-/* Subtest @peer: @test on every heap of heap_names[], a dynamic subtest each. */
-static void heap_subtests(const char *peer, void (*test)(const char *))
-{
-	static size_t i;
-
-	ionode_subtest_with_dynamic(&ion, peer)
-		for (i = 0; i < sizeof(heap_names) / sizeof(heap_names[0]); i++)
-			ionode_dynamic_f(&ion, "%s", heap_names[i])
-				test(heap_names[i]);
-}
-
 igt_main
 {
 	igt_fixture
 		ionode_set_fresh_hook(fresh_heaps);
-	heap_subtests("vkms-writeback", test_vkms_writeback);
-	heap_subtests("vim2m-hflip", test_vim2m_hflip);
+	peer_heap_subtests(&ion, "vkms-writeback", test_vkms_writeback);
+	peer_heap_subtests(&ion, "vim2m-hflip", test_vim2m_hflip);
 	subtest_f("dma-heap-import")
 		test_dma_heap_import();
 	subtest_f("udmabuf-import")
