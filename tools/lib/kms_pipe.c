@@ -21,6 +21,9 @@
 #include "kms_pipe.h"
 #include "libionode.h"
 
+/* A frame takes far less, even composed in software under emulation. */
+#define KMS_PIPE_CRC_TIMEOUT_MS	10000
+
 static int neg_errno(void)
 {
 	return errno ? -errno : -EIO;
@@ -451,7 +454,14 @@ int kms_pipe_crc_get(struct kms_pipe *p, uint32_t min_frame, uint32_t *frame,
 	if (p->crc_fd < 0)
 		return -EINVAL;
 	for (;;) {
-		/* crc/data hands out whole lines only; a read blocks. */
+		struct pollfd pfd = { .fd = p->crc_fd, .events = POLLIN };
+		int ret = poll(&pfd, 1, KMS_PIPE_CRC_TIMEOUT_MS);
+
+		if (ret < 0 && errno != EINTR)
+			return neg_errno();
+		if (!ret)
+			return -ETIMEDOUT;	/* the CRTC stopped composing */
+		/* crc/data hands out whole lines only. */
 		n = read(p->crc_fd, line, sizeof(line) - 1);
 		if (n < 0) {
 			if (errno == EINTR)

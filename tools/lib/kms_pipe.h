@@ -75,6 +75,12 @@ void kms_pipe_close(struct kms_pipe *p);
  * @offset: offset of the first pixel in the buffer.
  * @fb: the framebuffer id.
  *
+ * Each call imports @dmabuf again (the handle is not kept): two
+ * framebuffers of one dma-buf alive at once make the display device map
+ * the same memory twice, which DMA-API debugging reports as overlapping
+ * mappings. Remove one before adding the next, or add one framebuffer per
+ * buffer.
+ *
  * Return: 0 or the -errno of the import or of DRM_IOCTL_MODE_ADDFB2.
  */
 int kms_pipe_add_fb(struct kms_pipe *p, int dmabuf, uint32_t width,
@@ -190,9 +196,10 @@ int kms_pipe_crc_start(struct kms_pipe *p);
  * @frame: the entry's frame (may be NULL).
  * @crc: the CRC.
  *
- * Blocks until such an entry arrives. A frame scanned out after a flip
- * event of sequence S has a CRC at frame S + 1 or later.
- * Return: 0 or -errno.
+ * Blocks until such an entry arrives, at most 10 s per entry. A frame
+ * scanned out after a flip event of sequence S has a CRC at frame S + 1
+ * or later.
+ * Return: 0, -ETIMEDOUT when the CRTC stops producing CRCs, or -errno.
  */
 int kms_pipe_crc_get(struct kms_pipe *p, uint32_t min_frame, uint32_t *frame,
 		     uint32_t *crc);
