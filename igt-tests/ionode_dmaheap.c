@@ -257,14 +257,25 @@ static void test_own_heaps_left_alone(void)
 	closedir(d);
 	igt_require_f(n, "/sys/class/dma_heap holds ionode's heaps only: the kernel has none\n");
 
-	/* Every heap there is the kernel's; ionode's are elsewhere. */
+	/*
+	 * Every heap there is the kernel's; ionode's are elsewhere. A CMA
+	 * heap of the kernel's has the name ionode gives its cma heap.
+	 */
 	d = opendir("/sys/class/dma_heap");
 	igt_assert(d);
-	while ((e = readdir(d)))
-		igt_assert_f(e->d_name[0] == '.' ||
-			     !is_ionode_dev("/sys/class/dma_heap", e->d_name),
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		igt_assert_f(!is_ionode_dev("/sys/class/dma_heap", e->d_name),
 			     "ionode's %s is in /sys/class/dma_heap\n",
 			     e->d_name);
+		igt_info("the kernel's heap: %s\n", e->d_name);
+		if (strcmp(e->d_name, "system") &&
+		    ionode_heap(&heaps, "cma"))
+			igt_assert_f(!strcmp(e->d_name, "reserved"),
+				     "the kernel's CMA heap is %s, ionode's is reserved\n",
+				     e->d_name);
+	}
 	closedir(d);
 	igt_info("the kernel's dma-buf heaps: %u; ionode's dmaheap_dir: '%s'\n",
 		 n, param_dir);
