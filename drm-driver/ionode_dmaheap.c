@@ -420,7 +420,7 @@ static void ionode_dmaheap_teardown(void)
  *
  * One node per heap, in the heaps' order. Nothing is offered when
  * dmaheap_dir is empty, nor under the default name when the kernel has
- * dma-buf heaps of its own; that is logged. A failure is logged and
+ * dma-buf heaps of its own; that is logged, once. A failure is logged and
  * leaves the render node working: the nodes are a second door.
  */
 void ionode_dmaheap_register(struct ionode_device *idev)
@@ -432,9 +432,9 @@ void ionode_dmaheap_register(struct ionode_device *idev)
 		return;
 	if (IS_ENABLED(CONFIG_DMABUF_HEAPS) &&
 	    !strcmp(dmaheap_dir, DMAHEAP_DEFAULT_DIR)) {
-		drm_info(&idev->drm,
-			 "the kernel has dma-buf heaps of its own: /dev/%s left alone (dmaheap_dir=NAME offers ionode's heaps under /dev/NAME)\n",
-			 DMAHEAP_DEFAULT_DIR);
+		drm_info_once(&idev->drm,
+			      "the kernel has dma-buf heaps of its own: /dev/%s left alone (dmaheap_dir=NAME offers ionode's heaps under /dev/NAME)\n",
+			      DMAHEAP_DEFAULT_DIR);
 		return;
 	}
 	if (strchr(dmaheap_dir, '/') || !strcmp(dmaheap_dir, ".") ||

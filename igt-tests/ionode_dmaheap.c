@@ -28,6 +28,8 @@
  *	(root without CAP_SYS_ADMIN) and at allocation (a file opened before).
  * module-unload: an open heap file and each live buffer hold the module;
  *	unloading then is refused, and the buffer still works.
+ * unbind: the nodes go with the device, an open heap file's allocations
+ *	fail with ENODEV, its buffer lives on; bound again, the nodes are back.
  * upstream-selftest: the kernel's own tools/testing/selftests/dmabuf-heaps
  *	/dmabuf-heap.c, built from linux-source-6.1 next to this binary,
  *	passes every case for every heap (vgem import included).
@@ -733,6 +735,65 @@ static void test_module_unload(void)
 	igt_assert_eq(module_refcnt(), r0);
 }
 
+#define DRV_DIR		"/sys/bus/platform/drivers/ionode"
+
+static void drv_write(const char *file)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), DRV_DIR "/%s", file);
+	igt_assert_eq(write_text(path, "ionode"), 0);
+}
+
+static bool bound(void)
+{
+	return access(DRV_DIR "/ionode", F_OK) == 0;
+}
+
+/*
+ * Unbind with a heap file open and a buffer of it alive: the nodes go,
+ * the file's allocations fail with ENODEV (also after the device is bound
+ * again: the file belongs to the old one), the buffer keeps working; a
+ * bound device has its nodes back.
+ */
+static void test_unbind(void)
+{
+	char path[PATH_MAX];
+	int hf, hf2, buf, b2;
+	uint8_t *p;
+
+	require_nodes();
+	igt_require(geteuid() == 0 && access(DRV_DIR "/unbind", W_OK) == 0);
+	snprintf(path, sizeof(path), "%s/system", dev_dir);
+	hf = heap_open_ok("system");
+	buf = heap_alloc_ok(hf, MiB);
+	p = dmabuf_mmap(buf, MiB, 0, PROT_READ | PROT_WRITE);
+	fill_pattern(p, MiB, 5, 0);
+
+	drv_write("unbind");
+	igt_assert(!bound());
+	igt_assert(access(path, F_OK) == -1 && errno == ENOENT);
+	igt_assert(access(class_dir, F_OK) == -1 && errno == ENOENT);
+	igt_assert_eq(heap_alloc(hf, MiB, O_RDWR, 0, &b2), ENODEV);
+	igt_assert_eq(fdinfo_mem(hf, "system"), 1024);
+	dmabuf_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	check_pattern(p, MiB, 5, 0);
+	dmabuf_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+
+	drv_write("bind");
+	igt_assert(bound());
+	igt_assert_eq(access(path, F_OK), 0);
+	hf2 = heap_open_ok("system");
+	b2 = heap_alloc_ok(hf2, MiB);
+	close_fd(b2);
+	close_fd(hf2);
+	igt_assert_eq(heap_alloc(hf, MiB, O_RDWR, 0, &b2), ENODEV);
+	check_pattern(p, MiB, 5, 0);
+	munmap(p, MiB);
+	close_fd(buf);
+	close_fd(hf);
+}
+
 /* build/dmabuf-heaps/dmabuf-heap next to this binary. */
 static bool selftest_path(char *path, size_t len)
 {
@@ -877,8 +938,12 @@ igt_main
 		test_module_unload();
 	subtest("upstream-selftest")
 		test_upstream_selftest();
+	subtest("unbind")
+		test_unbind();
 
 	igt_fixture {
+		if (geteuid() == 0 && !bound())
+			drv_write("bind");
 		fresh(fd);
 		ionode_put_heaps(&heaps);
 		close(fd);
