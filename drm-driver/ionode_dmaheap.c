@@ -62,6 +62,7 @@ MODULE_PARM_DESC(dmaheap_dir,
  *	restriction changes, to change the node's mode and group.
  * @mode: permissions of the node.
  * @gid: group of the node.
+ * @restricted: the heap was restricted when @dev was made.
  */
 struct ionode_dmaheap_node {
 	struct ionode_heap *heap;
@@ -70,6 +71,7 @@ struct ionode_dmaheap_node {
 	struct device *dev;
 	umode_t mode;
 	kgid_t gid;
+	bool restricted;
 };
 
 /**
@@ -290,8 +292,39 @@ static char *ionode_dmaheap_devnode(struct device *dev, umode_t *mode,
 	return kasprintf(GFP_KERNEL, "%s/%s", dmaheap_dir, dev_name(dev));
 }
 
+/*
+ * For udev rules (tools/udev/70-ionode.rules): whether the heap is
+ * restricted (the node is re-created when that changes), and the ionode
+ * name of the heap behind the node.
+ */
+static ssize_t restricted_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct ionode_dmaheap_node *node = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", node->restricted);
+}
+static DEVICE_ATTR_RO(restricted);
+
+static ssize_t ionode_heap_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct ionode_dmaheap_node *node = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n", node->heap->name);
+}
+static DEVICE_ATTR_RO(ionode_heap);
+
+static struct attribute *ionode_dmaheap_attrs[] = {
+	&dev_attr_restricted.attr,
+	&dev_attr_ionode_heap.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(ionode_dmaheap);
+
 static const struct device_type ionode_dmaheap_type = {
 	.name = "ionode_dma_heap",
+	.groups = ionode_dmaheap_groups,
 	.devnode = ionode_dmaheap_devnode,
 };
 
@@ -301,23 +334,26 @@ static void ionode_dmaheap_dev_release(struct device *dev)
 }
 
 /*
- * The node's permissions: anyone may allocate from a heap that is not
- * restricted, as anyone may through the render node; a restricted heap's
- * node is root's, and restricted_gid's when set. The privilege check at
- * open and at allocation is the render node's either way.
+ * The node's permissions, returning whether the heap is restricted:
+ * anyone may allocate from a heap that is not restricted, as anyone may
+ * through the render node where no udev rule says otherwise (ionode's
+ * gives both the render node's group and mode); a restricted heap's node
+ * is root's, and restricted_gid's when set. The privilege check at open
+ * and at allocation is the render node's either way.
  */
-static void ionode_dmaheap_perms(struct ionode_heap *heap, umode_t *mode,
+static bool ionode_dmaheap_perms(struct ionode_heap *heap, umode_t *mode,
 				 kgid_t *gid)
 {
 	*gid = GLOBAL_ROOT_GID;
 	if (!ionode_policy_heap_restricted(heap)) {
 		*mode = 0666;
-		return;
+		return false;
 	}
 	*gid = ionode_policy_restricted_kgid();
 	*mode = gid_valid(*gid) ? 0660 : 0600;
 	if (!gid_valid(*gid))
 		*gid = GLOBAL_ROOT_GID;
+	return true;
 }
 
 /* Makes the class device (and so the node) of @node; dmaheap_lock held. */
@@ -331,7 +367,8 @@ static int ionode_dmaheap_dev_add(struct ionode_dmaheap_node *node,
 	if (!dev)
 		return -ENOMEM;
 
-	ionode_dmaheap_perms(node->heap, &node->mode, &node->gid);
+	node->restricted = ionode_dmaheap_perms(node->heap, &node->mode,
+						&node->gid);
 	device_initialize(dev);
 	dev->devt = MKDEV(MAJOR(dmaheap_devt), minor);
 	dev->class = dmaheap_class;

@@ -90,6 +90,19 @@ static bool is_ionode_dev(const char *cls, const char *name)
 	return !strcmp(strrchr(target, '/') ?: target, "/ionode");
 }
 
+/* Attribute @attr of node @name's class device, newline stripped. */
+static int class_attr(const char *name, const char *attr, char *buf)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", class_dir, name, attr);
+	ret = read_text(path, buf, 64);
+	if (!ret)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ret;
+}
+
 static void require_nodes(void)
 {
 	igt_require_f(param_dir[0], "ionode offers no dma-heap nodes (dmaheap_dir empty)\n");
@@ -200,7 +213,7 @@ static void test_nodes(void)
 	for (i = 0; i < heaps.count; i++) {
 		const struct drm_ionode_heap_info *h = &heaps.info[i];
 		struct drm_ionode_bo_info info;
-		char path[PATH_MAX];
+		char path[PATH_MAX], attr[64];
 		struct stat st;
 		uint32_t handle;
 		int hf, buf;
@@ -210,6 +223,12 @@ static void test_nodes(void)
 			     strerror(errno));
 		igt_assert(S_ISCHR(st.st_mode));
 		igt_assert(is_ionode_dev(class_dir, dh_name(h)));
+		igt_assert_eq(class_attr(dh_name(h), "ionode_heap", attr), 0);
+		igt_assert_f(!strcmp(attr, h->name), "%s: ionode_heap %s\n",
+			     dh_name(h), attr);
+		igt_assert_eq(class_attr(dh_name(h), "restricted", attr), 0);
+		igt_assert_f(!strcmp(attr, "0"), "%s: restricted %s\n",
+			     dh_name(h), attr);
 
 		hf = heap_open_ok(dh_name(h));
 		buf = heap_alloc_ok(hf, 64 * 1024);
@@ -638,6 +657,14 @@ static void test_restricted(void)
 	ionode_param_set("restricted_heaps", r->name);
 	assert_node(dh_name(r), 0600, 0);
 	assert_node("system", 0666, 0);
+	{
+		char attr[64];
+
+		igt_assert_eq(class_attr(dh_name(r), "restricted", attr), 0);
+		igt_assert(!strcmp(attr, "1"));
+		igt_assert_eq(class_attr("system", "restricted", attr), 0);
+		igt_assert(!strcmp(attr, "0"));
+	}
 	igt_fork(child, 1) {
 		int hf, buf;
 
