@@ -2,7 +2,8 @@
 /*
  * ionode clients: who holds what.
  *
- * Each DRM file is a client. A buffer is charged to the client that
+ * Each DRM file is a client, and so is each open dma-heap file
+ * (ionode_dmaheap.c). A buffer is charged to the client that
  * created it for the buffer's whole life, even after that client closed
  * its handle or its file while a dma-buf fd keeps the buffer alive, so a
  * process cannot slip past its limit by exporting and closing. Foreign
@@ -252,18 +253,17 @@ void ionode_client_count_import(struct drm_file *file,
 }
 
 /**
- * ionode_client_show_fdinfo - &file_operations.show_fdinfo of the DRM fd
+ * ionode_client_show_usage - print a client's usage as fdinfo keys
  * @m: the fdinfo file
- * @f: the DRM file
+ * @client: the client the file is
  *
  * Prints the keys of the kernel's drm-usage-stats convention: one
  * drm-memory-<heap> line per heap for the buffers this client created and
- * drm-memory-imported for the foreign buffers it holds.
+ * drm-memory-imported for the foreign buffers it holds. The DRM fd and an
+ * open dma-heap file (ionode_dmaheap.c) print the same.
  */
-void ionode_client_show_fdinfo(struct seq_file *m, struct file *f)
+void ionode_client_show_usage(struct seq_file *m, struct ionode_client *client)
 {
-	struct drm_file *file = f->private_data;
-	struct ionode_client *client = file->driver_priv;
 	struct ionode_device *idev = client->idev;
 	unsigned int i;
 
@@ -277,6 +277,18 @@ void ionode_client_show_fdinfo(struct seq_file *m, struct file *f)
 	seq_printf(m, "drm-memory-imported:\t%llu KiB\n",
 		   client->imported.bytes >> 10);
 	mutex_unlock(&client->lock);
+}
+
+/**
+ * ionode_client_show_fdinfo - &file_operations.show_fdinfo of the DRM fd
+ * @m: the fdinfo file
+ * @f: the DRM file
+ */
+void ionode_client_show_fdinfo(struct seq_file *m, struct file *f)
+{
+	struct drm_file *file = f->private_data;
+
+	ionode_client_show_usage(m, file->driver_priv);
 }
 
 /**

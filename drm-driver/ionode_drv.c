@@ -138,6 +138,7 @@ static int ionode_probe(struct platform_device *pdev)
 		goto err_sysfs;
 
 	ionode_kapi_register(idev);
+	ionode_dmaheap_register(idev);
 	drm_info(&idev->drm, "%u heap(s) registered\n", idev->num_heaps);
 	return 0;
 
@@ -163,6 +164,7 @@ static int ionode_remove(struct platform_device *pdev)
 	struct ionode_device *idev = platform_get_drvdata(pdev);
 
 	ionode_kapi_register(NULL);
+	ionode_dmaheap_unregister();
 	drm_dev_unplug(&idev->drm);
 	ionode_sysfs_fini(idev);
 	ionode_client_put(idev->kernel_client);

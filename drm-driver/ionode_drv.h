@@ -16,6 +16,7 @@
 #include <linux/sched.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
 #include <drm/drm_device.h>
 #include <drm/drm_gem.h>
@@ -305,6 +306,7 @@ u64 ionode_policy_client_limit(void);
 u64 ionode_policy_heap_limit(const struct ionode_heap *heap);
 bool ionode_policy_heap_restricted(const struct ionode_heap *heap);
 bool ionode_policy_privileged(void);
+kgid_t ionode_policy_restricted_kgid(void);
 
 /* ionode_client.c */
 struct ionode_client *ionode_client_create(struct ionode_device *idev,
@@ -321,12 +323,18 @@ void ionode_client_detach_bo(struct ionode_bo *bo);
 void ionode_client_charge_bo(struct ionode_bo *bo);
 void ionode_client_count_import(struct drm_file *file,
 				struct drm_gem_object *obj, bool add);
+void ionode_client_show_usage(struct seq_file *m, struct ionode_client *client);
 void ionode_client_show_fdinfo(struct seq_file *m, struct file *f);
 void ionode_clients_show(struct seq_file *m, struct ionode_device *idev);
 void ionode_buffers_show(struct seq_file *m, struct ionode_device *idev);
 
 /* ionode_kapi.c */
 void ionode_kapi_register(struct ionode_device *idev);
+
+/* ionode_dmaheap.c */
+void ionode_dmaheap_register(struct ionode_device *idev);
+void ionode_dmaheap_unregister(void);
+void ionode_dmaheap_policy_changed(void);
 
 /* ionode_debugfs.c */
 void ionode_debugfs_init(struct drm_minor *minor);

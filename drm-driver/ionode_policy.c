@@ -203,7 +203,11 @@ int ionode_policy_set_restricted_heaps(const char *val)
 
 static int restricted_heaps_set(const char *val, const struct kernel_param *kp)
 {
-	return ionode_policy_set_restricted_heaps(val);
+	int ret = ionode_policy_set_restricted_heaps(val);
+
+	if (!ret)
+		ionode_dmaheap_policy_changed();
+	return ret;
 }
 
 static int restricted_heaps_get(char *buf, const struct kernel_param *kp)
@@ -256,7 +260,21 @@ module_param_cb(client_limit, &size_ops, &client_limit, 0644);
 MODULE_PARM_DESC(client_limit,
 		 "Bytes one client (DRM file) may hold, 0 = no limit (-EDQUOT when hit)");
 
-module_param(restricted_gid, int, 0644);
+/* The dma-heap nodes of restricted heaps belong to this group. */
+static int restricted_gid_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_int(val, kp);
+
+	if (!ret)
+		ionode_dmaheap_policy_changed();
+	return ret;
+}
+
+static const struct kernel_param_ops restricted_gid_ops = {
+	.set = restricted_gid_set,
+	.get = param_get_int,
+};
+module_param_cb(restricted_gid, &restricted_gid_ops, &restricted_gid, 0644);
 MODULE_PARM_DESC(restricted_gid,
 		 "Group allowed to use restricted heaps besides CAP_SYS_ADMIN (-1 = none)");
 
@@ -314,6 +332,19 @@ bool ionode_policy_heap_restricted(const struct ionode_heap *heap)
 }
 
 /**
+ * ionode_policy_restricted_kgid - the group restricted_gid names
+ *
+ * Return: the group in the initial user namespace, or INVALID_GID when
+ * restricted_gid is -1 (or names no group).
+ */
+kgid_t ionode_policy_restricted_kgid(void)
+{
+	int gid = READ_ONCE(restricted_gid);
+
+	return gid < 0 ? INVALID_GID : make_kgid(&init_user_ns, gid);
+}
+
+/**
  * ionode_policy_privileged - whether the current task may use restricted
  * heaps
  *
@@ -327,13 +358,10 @@ bool ionode_policy_heap_restricted(const struct ionode_heap *heap)
  */
 bool ionode_policy_privileged(void)
 {
-	int gid = READ_ONCE(restricted_gid);
 	kgid_t kgid;
 
 	if (capable(CAP_SYS_ADMIN))
 		return true;
-	if (gid < 0)
-		return false;
-	kgid = make_kgid(&init_user_ns, gid);
+	kgid = ionode_policy_restricted_kgid();
 	return gid_valid(kgid) && in_group_p(kgid);
 }

@@ -50,6 +50,10 @@ full_env_say() { printf '%s: %s\n' "$(basename "$0")" "$*"; }
 export VM_MEM=${VM_MEM:-6G}
 export VM_MEMMAP=${VM_MEMMAP-64M\$0x40000000 memmap=64M\$0x140000000}
 export IONODE_PARAMS=${IONODE_PARAMS-carveout=64M@0x40000000,64M@0x140000000}
+# The full kernel has dma-buf heaps of its own: ionode leaves /dev/dma_heap
+# alone, and offers its heaps under /dev/ionode_dma_heap for ionode_dmaheap.
+[[ $IONODE_PARAMS == *dmaheap_dir=* ]] ||
+	export IONODE_PARAMS="$IONODE_PARAMS dmaheap_dir=ionode_dma_heap"
 
 "$REPO/tools/install-deps.sh" --full
 
