@@ -12,6 +12,7 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	libdrm-dev libdrm-tests v4l-utils sparse
 	libgbm-dev libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri
+	libpng-dev kmscube
 )
 for arg in "$@"; do
 	case $arg in
