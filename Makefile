@@ -93,9 +93,14 @@ htmldocs:
 	KERNEL_SRC=$(KERNEL_SRC) sphinx-build -W --keep-going -E -q -b html \
 		-d build/htmldocs/.doctrees Documentation build/htmldocs
 
+# The demo ends on a display: vkms (`make vkms`), loaded in the VM. The
+# pictures it showed land in build/demo/ (display.png, cube.png).
 demo: deps
-	$(MAKE) all
-	tools/vm/vm-run -- tools/demo.sh
+	$(MAKE) all vkms
+	rm -rf build/demo && mkdir -p build/demo
+	tools/vm/vm-run -o build/demo/vm -m build/vkms/vkms.ko -- tools/demo.sh; \
+	rc=$$?; mv -f build/demo/vm/*.png build/demo/ 2>/dev/null; \
+	ls build/demo/*.png 2>/dev/null; exit $$rc
 
 # The stock kernel has neither dma-buf heaps nor udmabuf: `make bench`
 # builds them from linux-source-6.1 as test-only modules (`make peers`,

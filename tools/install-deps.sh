@@ -13,6 +13,7 @@ pkgs=(
 	libdrm-dev libdrm-tests v4l-utils sparse
 	libgbm-dev libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri
 	dkms
+	libpng-dev kmscube
 )
 for arg in "$@"; do
 	case $arg in
