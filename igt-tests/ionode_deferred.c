@@ -114,22 +114,10 @@ static void assert_backed(uint32_t handle, uint32_t want_heap)
 		     info.heap_id, want_heap);
 }
 
-/* The size of drm-memory-<heap> in this process's fdinfo of @f, in KiB. */
-static uint64_t fdinfo_kib(int f, const char *heap)
-{
-	char path[64], text[4096], key[64], *p;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", f);
-	igt_assert_eq(read_text(path, text, sizeof(text)), 0);
-	snprintf(key, sizeof(key), "drm-memory-%s:", heap);
-	p = strstr(text, key);
-	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
-}
-
 static void test_unbacked(void)
 {
 	struct ionode_usage before = ionode_usage_now(fd);
-	uint64_t kib = fdinfo_kib(fd, "system");
+	uint64_t kib = ionode_fdinfo_kib(fd, "system");
 	uint32_t h[8];
 	int dmabuf, i;
 	void *p;
@@ -145,7 +133,7 @@ static void test_unbacked(void)
 	p = dmabuf_mmap(dmabuf, 64 << 20, 0, PROT_READ);
 	assert_unbacked(h[0]);
 	munmap(p, 64 << 20);
-	igt_assert_eq_u64(fdinfo_kib(fd, "system"), kib);
+	igt_assert_eq_u64(ionode_fdinfo_kib(fd, "system"), kib);
 	ionode_assert_usage_back(fd, &before);
 	for (i = 0; i < 8; i++)
 		ionode_bo_close(fd, h[i]);
@@ -157,7 +145,7 @@ static void test_cpu_first_use(void)
 {
 	uint64_t mask = heap_bit("system") | heap_bit("system-contig");
 	struct ionode_usage before = ionode_usage_now(fd);
-	uint64_t kib = fdinfo_kib(fd, "system");
+	uint64_t kib = ionode_fdinfo_kib(fd, "system");
 	uint32_t h = deferred(SZ, mask, 0);
 	uint8_t *p;
 
@@ -165,7 +153,7 @@ static void test_cpu_first_use(void)
 	assert_unbacked(h);
 	check_zero(p, SZ);		/* the first read places it */
 	assert_backed(h, heap_id("system"));
-	igt_assert_eq_u64(fdinfo_kib(fd, "system"), kib + SZ / 1024);
+	igt_assert_eq_u64(ionode_fdinfo_kib(fd, "system"), kib + SZ / 1024);
 	igt_assert_eq_u64(ionode_heap_used(fd, "system"),
 			  before.used[heap_id("system")] + SZ);
 	fill_pattern(p, SZ, 7, 0);

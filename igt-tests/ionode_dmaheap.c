@@ -161,18 +161,6 @@ static uint64_t dmabuf_size(int buf)
 	return size;
 }
 
-/* The value of @key in @f's fdinfo; -1 when absent. */
-static int64_t fdinfo_value(int f, const char *key)
-{
-	char path[64], text[4096], k[96], *p;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", f);
-	igt_assert_eq(read_text(path, text, sizeof(text)), 0);
-	snprintf(k, sizeof(k), "\n%s:", key);
-	p = strstr(text, k);
-	return p ? strtoll(p + strlen(k), NULL, 10) : -1;
-}
-
 static bool fdinfo_has(int f, const char *line)
 {
 	char path[64], text[4096];
@@ -187,7 +175,7 @@ static int64_t fdinfo_mem(int f, const char *heap)
 	char key[64];
 
 	snprintf(key, sizeof(key), "drm-memory-%s", heap);
-	return fdinfo_value(f, key);
+	return ionode_fdinfo_value(f, key);
 }
 
 /* The first heap other than system, for the tests that restrict one. */
@@ -531,9 +519,9 @@ static void test_accounting(void)
 	hf2 = heap_open_ok("system");
 	igt_assert(fdinfo_has(hf, "\ndrm-driver:\tionode\n"));
 	igt_assert(fdinfo_has(hf, "\nionode-heap:\tsystem\n"));
-	igt_assert(fdinfo_value(hf, "drm-client-id") > 0);
-	igt_assert(fdinfo_value(hf, "drm-client-id") !=
-		   fdinfo_value(hf2, "drm-client-id"));
+	igt_assert(ionode_fdinfo_value(hf, "drm-client-id") > 0);
+	igt_assert(ionode_fdinfo_value(hf, "drm-client-id") !=
+		   ionode_fdinfo_value(hf2, "drm-client-id"));
 	igt_assert_eq(fdinfo_mem(hf, "system"), 0);
 	dbg = ionode_client_usage(getpid(), "system", &u0);
 

@@ -143,18 +143,6 @@ static void test_client_limit(void)
 	close(card);
 }
 
-/* The size of drm-memory-<heap> in @card's fdinfo, in KiB, or 0. */
-static uint64_t fdinfo_kib(int card, const char *heap)
-{
-	char path[64], text[4096], key[64], *p;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", card);
-	igt_assert_eq(read_text(path, text, sizeof(text)), 0);
-	snprintf(key, sizeof(key), "drm-memory-%s:", heap);
-	p = strstr(text, key);
-	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
-}
-
 static void test_fdinfo(void)
 {
 	struct drm_mode_create_dumb dumb = {
@@ -170,12 +158,12 @@ static void test_fdinfo(void)
 	info = ionode_bo_info_get(card, dumb.handle);
 	h = ionode_heap_by_id(&heaps, info.heap_id);
 	igt_assert(h);
-	before = fdinfo_kib(card, h->name);
+	before = ionode_fdinfo_kib(card, h->name);
 	igt_assert_f(before >= 256, "fdinfo drm-memory-%s: %" PRIu64 " KiB\n",
 		     h->name, before);
 	destroy.handle = dumb.handle;
 	do_ioctl(card, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
-	igt_assert_eq_u64(fdinfo_kib(card, h->name), before - 256);
+	igt_assert_eq_u64(ionode_fdinfo_kib(card, h->name), before - 256);
 	close(card);
 }
 

@@ -715,3 +715,24 @@ int recv_fd(int sock)
 	memcpy(&rfd, CMSG_DATA(c), sizeof(int));
 	return rfd;
 }
+
+int64_t ionode_fdinfo_value(int f, const char *key)
+{
+	char path[64], text[4096], k[96], *p;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", f);
+	igt_assert_eq(read_text(path, text, sizeof(text)), 0);
+	snprintf(k, sizeof(k), "\n%s:", key);
+	p = strstr(text, k);
+	return p ? strtoll(p + strlen(k), NULL, 10) : -1;
+}
+
+uint64_t ionode_fdinfo_kib(int f, const char *heap)
+{
+	char key[64];
+	int64_t v;
+
+	snprintf(key, sizeof(key), "drm-memory-%s", heap);
+	v = ionode_fdinfo_value(f, key);
+	return v < 0 ? 0 : (uint64_t)v;
+}

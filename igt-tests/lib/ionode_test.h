@@ -268,6 +268,18 @@ bool igt_modprobe(const char *name);
 int read_text(const char *path, char *buf, size_t len);
 
 /**
+ * ionode_fdinfo_value - the number after "@key:" at the start of a line of
+ * this process's /proc/self/fdinfo/@f; -1 when there is no such line
+ */
+int64_t ionode_fdinfo_value(int f, const char *key);
+
+/**
+ * ionode_fdinfo_kib - drm-memory-@heap of fd @f's fdinfo in KiB, 0 when
+ * the line is absent
+ */
+uint64_t ionode_fdinfo_kib(int f, const char *heap);
+
+/**
  * write_text - write @val to the file @path in one write() (an empty
  * string is written as a lone newline). Return: 0 or -errno.
  */
