@@ -26,33 +26,44 @@ int ionode_ioctl_query_heaps(struct drm_device *dev, void *data,
 	struct drm_ionode_query_heaps *args = data;
 	u32 elem_size = args->elem_size;
 	u8 __user *dst = u64_to_user_ptr(args->heaps);
-	unsigned int i;
+	struct ionode_heap *heap;
+	unsigned int n = 0;
+	int idx, ret = 0;
 
 	if (elem_size && elem_size < IONODE_HEAP_INFO_SIZE_V1)
 		return -EINVAL;
 
 	args->elem_size = sizeof(struct drm_ionode_heap_info);
-	if (!args->count) {
-		args->count = idev->num_heaps;
-		return 0;
-	}
-	if (!elem_size)
+	if (args->count && !elem_size)
 		return -EINVAL;
-	if (args->count < idev->num_heaps) {
-		args->count = idev->num_heaps;
-		return -ENOSPC;
+
+	/* Heap modules come and go: one consistent list, under the lock. */
+	idx = ionode_heaps_read_lock();
+	ionode_for_each_heap(idev, heap)
+		n++;
+	if (!args->count)
+		goto out;
+	if (args->count < n) {
+		ret = -ENOSPC;
+		goto out;
 	}
 
-	for (i = 0; i < idev->num_heaps; i++) {
+	n = 0;
+	ionode_for_each_heap(idev, heap) {
 		struct drm_ionode_heap_info info;
 
-		ionode_heap_fill_info(idev->heaps[i], &info);
-		if (copy_to_user(dst + (size_t)i * elem_size, &info,
-				 min_t(size_t, elem_size, sizeof(info))))
-			return -EFAULT;
+		ionode_heap_fill_info(heap, &info);
+		if (copy_to_user(dst + (size_t)n * elem_size, &info,
+				 min_t(size_t, elem_size, sizeof(info)))) {
+			ret = -EFAULT;
+			break;
+		}
+		n++;
 	}
-	args->count = idev->num_heaps;
-	return 0;
+out:
+	ionode_heaps_read_unlock(idx);
+	args->count = n;
+	return ret;
 }
 
 int ionode_ioctl_create(struct drm_device *dev, void *data,
