@@ -285,11 +285,16 @@ EXPORT_SYMBOL_GPL(ionode_heap_pages_alloc);
 void ionode_heap_pages_free(struct ionode_backing *b)
 {
 	struct page **pages = ionode_backing_pages(b);
-	unsigned long i, npages = b->size >> PAGE_SHIFT;
+	unsigned long i = 0, npages = b->size >> PAGE_SHIFT;
 	bool wc = !(b->flags & IONODE_BO_CACHED);
 
-	for (i = 0; i < npages; i += 1UL << compound_order(pages[i]))
-		ionode_pool_free_chunk(pages[i], wc);
+	while (i < npages) {
+		struct page *page = pages[i];
+
+		/* The chunk's order, read before it goes. */
+		i += 1UL << compound_order(page);
+		ionode_pool_free_chunk(page, wc);
+	}
 	kvfree(pages);
 	ionode_backing_pages_destroy(b);
 }
