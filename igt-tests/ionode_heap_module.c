@@ -601,6 +601,71 @@ static void test_reload(void)
 	}
 }
 
+#define DRV_DIR		"/sys/bus/platform/drivers/ionode"
+
+static bool bound(void)
+{
+	return access(DRV_DIR "/ionode", F_OK) == 0;
+}
+
+static void bind_write(const char *file)
+{
+	char path[128];
+	int ret;
+
+	snprintf(path, sizeof(path), DRV_DIR "/%s", file);
+	ret = write_text(path, "ionode");
+
+	igt_assert_f(ret == 0, "%s: %s\n", file, igt_errno_name(-ret));
+}
+
+/*
+ * The ionode device unbound while the heap module is loaded and a buffer
+ * of its heap lives (a dma-buf and its mapping): the buffer keeps its
+ * bytes and the module (unload refused); once it is gone, the module
+ * unloads. Loading it with no device fails with ENODEV; once the device is
+ * bound again, the new device has no system-dma32 until the module loads,
+ * and then does.
+ */
+static void test_unbind(void)
+{
+	struct drm_ionode_heap_info h;
+	uint32_t handle;
+	uint8_t *cpu;
+	int dmabuf;
+
+	igt_require_f(access(DRV_DIR "/unbind", W_OK) == 0,
+		      "cannot unbind ionode\n");
+	ensure_loaded();
+	h = check_present();
+	handle = create_in(HEAP, MiB, 0, 1ull << h.id, 0);
+	dmabuf = bo_export(fd, handle);
+	cpu = dmabuf_map(dmabuf, MiB, 0);
+	fill_pattern(cpu, MiB, 0x3232, 0);
+	ionode_bo_close(fd, handle);
+	close(fd);
+	fd = -1;
+
+	bind_write("unbind");
+	igt_assert(!bound());
+	igt_assert_eq(unload_module(), -EWOULDBLOCK);
+	check_pattern(cpu, MiB, 0x3232, 0);
+	unmap(cpu);
+	close_fd(dmabuf);
+	igt_assert_eq(unload_module(), 0);
+	igt_assert_eq(load_module(), -ENODEV);
+	igt_assert(!module_loaded());
+
+	bind_write("bind");
+	igt_assert(bound());
+	fd = igt_ionode_open();
+	refresh_heaps();
+	check_absent();
+	igt_assert_eq(load_module(), 0);
+	check_present();
+	ensure_unloaded();
+}
+
 igt_main
 {
 	igt_fixture {
@@ -624,10 +689,14 @@ igt_main
 		test_unregister();
 	subtest("reload")
 		test_reload();
+	subtest("unbind")
+		test_unbind();
 
 	igt_fixture {
 		/* Buffers a failed subtest left go first, then the module. */
 		release_all();
+		if (!bound())
+			bind_write("bind");
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
