@@ -658,6 +658,8 @@ static void test_unbind(void)
 
 	bind_write("bind");
 	igt_assert(bound());
+	/* A new device: new DRM minors, a new debugfs directory. */
+	debugfs_dir[0] = '\0';
 	fd = igt_ionode_open();
 	refresh_heaps();
 	check_absent();
