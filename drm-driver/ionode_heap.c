@@ -249,8 +249,12 @@ void ionode_heaps_destroy(struct ionode_device *idev)
 	}
 	idev->num_heaps = 0;
 	mutex_unlock(&ionode_heaps_mutex);
-	/* A heap module's exit may be looking at its heap: let it finish. */
-	synchronize_srcu(&ionode_heaps_srcu);
+	/*
+	 * No synchronize_srcu(): every walker of this device's heaps holds a
+	 * reference on it (a file, a buffer, a client) or goes through sysfs
+	 * and debugfs, which are gone. This may run under mmap_lock (the
+	 * last buffer unmapped), which a walker copying to userspace takes.
+	 */
 }
 
 /**

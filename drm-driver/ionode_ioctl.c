@@ -6,6 +6,7 @@
  */
 #include <linux/dma-buf.h>
 #include <linux/overflow.h>
+#include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
 
@@ -26,8 +27,9 @@ int ionode_ioctl_query_heaps(struct drm_device *dev, void *data,
 	struct drm_ionode_query_heaps *args = data;
 	u32 elem_size = args->elem_size;
 	u8 __user *dst = u64_to_user_ptr(args->heaps);
+	struct drm_ionode_heap_info *info;
 	struct ionode_heap *heap;
-	unsigned int n = 0;
+	unsigned int i, n = 0;
 	int idx, ret = 0;
 
 	if (elem_size && elem_size < IONODE_HEAP_INFO_SIZE_V1)
@@ -37,31 +39,32 @@ int ionode_ioctl_query_heaps(struct drm_device *dev, void *data,
 	if (args->count && !elem_size)
 		return -EINVAL;
 
-	/* Heap modules come and go: one consistent list, under the lock. */
+	/*
+	 * Heap modules come and go: one consistent list, taken under the
+	 * heaps' lock and copied out after it (a fault there may sleep on
+	 * mmap_lock, which a heap removal waiting for readers may hold).
+	 */
+	info = kcalloc(IONODE_MAX_HEAPS, sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
 	idx = ionode_heaps_read_lock();
 	ionode_for_each_heap(idev, heap)
-		n++;
-	if (!args->count)
-		goto out;
-	if (args->count < n) {
-		ret = -ENOSPC;
-		goto out;
-	}
-
-	n = 0;
-	ionode_for_each_heap(idev, heap) {
-		struct drm_ionode_heap_info info;
-
-		ionode_heap_fill_info(heap, &info);
-		if (copy_to_user(dst + (size_t)n * elem_size, &info,
-				 min_t(size_t, elem_size, sizeof(info)))) {
-			ret = -EFAULT;
-			break;
-		}
-		n++;
-	}
-out:
+		ionode_heap_fill_info(heap, &info[n++]);
 	ionode_heaps_read_unlock(idx);
+
+	if (args->count && args->count < n) {
+		ret = -ENOSPC;
+	} else if (args->count) {
+		for (i = 0; i < n; i++) {
+			if (copy_to_user(dst + (size_t)i * elem_size, &info[i],
+					 min_t(size_t, elem_size,
+					       sizeof(info[i])))) {
+				ret = -EFAULT;
+				break;
+			}
+		}
+	}
+	kfree(info);
 	args->count = n;
 	return ret;
 }
