@@ -22,7 +22,9 @@
  * the module (its refcnt), so delete_module() fails with EWOULDBLOCK while
  * a handle, a dma-buf or a mapping of one lives; once unloaded, a mask
  * naming only its id is EINVAL and the id goes to no other heap; loaded
- * again, the heap gets the same id back.
+ * again, the heap gets the same id back; across an unbind of the ionode
+ * device, a live buffer keeps the module and its bytes, and the module
+ * loads again on the device bound anew.
  */
 #include <fcntl.h>
 #include <inttypes.h>
