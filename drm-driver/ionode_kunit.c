@@ -448,6 +448,8 @@ static void heap_ids_test(struct kunit *test)
 	struct ionode_device *idev = &ctx->idev;
 	struct fake_heap *ext, *other, *again, *dup;
 	struct ionode_backing *b;
+	struct ionode_heap *got;
+	int idx;
 	u64 mask;
 
 	ext = extra_heap(test, idev, "ext");
@@ -457,13 +459,19 @@ static void heap_ids_test(struct kunit *test)
 	/* A live buffer: removal refused, the heap still chosen. */
 	b = alloc_ok(test, idev, BIT_ULL(3), SZ_1M, &ext->heap);
 	KUNIT_EXPECT_EQ(test, ionode_heap_remove(&ext->heap), -EBUSY);
-	KUNIT_EXPECT_PTR_EQ(test, ionode_heap_get(idev, 3), &ext->heap);
+	idx = ionode_heaps_read_lock();
+	got = ionode_heap_get(idev, 3);
+	ionode_heaps_read_unlock(idx);
+	KUNIT_EXPECT_PTR_EQ(test, got, &ext->heap);
 	ionode_heap_free(alloc_ok(test, idev, BIT_ULL(3), SZ_1M, &ext->heap));
 	ionode_heap_free(b);
 
 	KUNIT_EXPECT_EQ(test, ionode_heap_remove(&ext->heap), 0);
 	KUNIT_EXPECT_NULL(test, ext->heap.idev);
-	KUNIT_EXPECT_NULL(test, ionode_heap_get(idev, 3));
+	idx = ionode_heaps_read_lock();
+	got = ionode_heap_get(idev, 3);
+	ionode_heaps_read_unlock(idx);
+	KUNIT_EXPECT_NULL(test, got);
 	KUNIT_EXPECT_EQ(test, ionode_heap_lookup_id(idev, "ext"), -ENOENT);
 	/* Removing twice is harmless. */
 	KUNIT_EXPECT_EQ(test, ionode_heap_remove(&ext->heap), 0);
