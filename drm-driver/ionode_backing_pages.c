@@ -8,6 +8,7 @@
  * attribute for write-combined buffers.
  */
 #include <linux/dma-mapping.h>
+#include <linux/export.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -178,6 +179,7 @@ struct ionode_backing *ionode_backing_pages_create(struct page **pages,
 	pb->preset = preset;
 	return &pb->base;
 }
+EXPORT_SYMBOL_GPL(ionode_backing_pages_create);
 
 /**
  * ionode_backing_pages - the page array of a page backing
@@ -189,6 +191,7 @@ struct page **ionode_backing_pages(struct ionode_backing *b)
 {
 	return to_pages(b)->pages;
 }
+EXPORT_SYMBOL_GPL(ionode_backing_pages);
 
 /**
  * ionode_backing_pages_destroy - free the description (not the pages)
@@ -198,3 +201,4 @@ void ionode_backing_pages_destroy(struct ionode_backing *b)
 {
 	kfree(to_pages(b));
 }
+EXPORT_SYMBOL_GPL(ionode_backing_pages_destroy);

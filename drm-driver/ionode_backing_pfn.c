@@ -8,6 +8,7 @@
  * device whose mask cannot reach the range is refused.
  */
 #include <linux/dma-mapping.h>
+#include <linux/export.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -159,6 +160,7 @@ struct ionode_backing *ionode_backing_pfn_create(phys_addr_t paddr,
 	fb->kaddr = kaddr;
 	return &fb->base;
 }
+EXPORT_SYMBOL_GPL(ionode_backing_pfn_create);
 
 /**
  * ionode_backing_pfn_paddr - physical start of a pfn backing
@@ -170,6 +172,7 @@ phys_addr_t ionode_backing_pfn_paddr(struct ionode_backing *b)
 {
 	return to_pfn(b)->paddr;
 }
+EXPORT_SYMBOL_GPL(ionode_backing_pfn_paddr);
 
 /**
  * ionode_backing_pfn_kaddr - the heap's kernel mapping of a pfn backing
@@ -181,6 +184,7 @@ void *ionode_backing_pfn_kaddr(struct ionode_backing *b)
 {
 	return to_pfn(b)->kaddr;
 }
+EXPORT_SYMBOL_GPL(ionode_backing_pfn_kaddr);
 
 /**
  * ionode_backing_pfn_destroy - free the description (not the range)
@@ -190,3 +194,4 @@ void ionode_backing_pfn_destroy(struct ionode_backing *b)
 {
 	kfree(to_pfn(b));
 }
+EXPORT_SYMBOL_GPL(ionode_backing_pfn_destroy);

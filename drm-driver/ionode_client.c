@@ -265,18 +265,21 @@ void ionode_client_count_import(struct drm_file *file,
 void ionode_client_show_usage(struct seq_file *m, struct ionode_client *client)
 {
 	struct ionode_device *idev = client->idev;
-	unsigned int i;
+	struct ionode_heap *heap;
+	int idx;
 
 	seq_printf(m, "drm-driver:\t%s\n", DRIVER_NAME);
 	seq_printf(m, "drm-client-id:\t%llu\n", client->id);
 
+	idx = ionode_heaps_read_lock();
 	mutex_lock(&client->lock);
-	for (i = 0; i < idev->num_heaps; i++)
-		seq_printf(m, "drm-memory-%s:\t%llu KiB\n", idev->heaps[i]->name,
-			   client->heap[i].bytes >> 10);
+	ionode_for_each_heap(idev, heap)
+		seq_printf(m, "drm-memory-%s:\t%llu KiB\n", heap->name,
+			   client->heap[heap->id].bytes >> 10);
 	seq_printf(m, "drm-memory-imported:\t%llu KiB\n",
 		   client->imported.bytes >> 10);
 	mutex_unlock(&client->lock);
+	ionode_heaps_read_unlock(idx);
 }
 
 /**
@@ -299,24 +302,26 @@ void ionode_client_show_fdinfo(struct seq_file *m, struct file *f)
 void ionode_clients_show(struct seq_file *m, struct ionode_device *idev)
 {
 	struct ionode_client *client;
-	unsigned int i;
+	struct ionode_heap *heap;
+	int idx;
 
 	seq_printf(m, "%-6s %-8s %-16s %-7s %-16s %14s %8s %s\n", "client",
 		   "pid", "comm", "state", "heap", "bytes", "buffers", "via");
 
+	idx = ionode_heaps_read_lock();
 	mutex_lock(&idev->clients_lock);
 	list_for_each_entry(client, &idev->clients, node) {
 		const char *state = client->kernel ? "kernel" :
 				    client->closed ? "closed" : "open";
 
 		mutex_lock(&client->lock);
-		for (i = 0; i < idev->num_heaps; i++) {
-			if (!client->heap[i].buffers)
+		ionode_for_each_heap(idev, heap) {
+			if (!client->heap[heap->id].buffers)
 				continue;
 			seq_printf(m, "%-6llu %-8d %-16s %-7s %-16s %14llu %8llu %s\n",
 				   client->id, client->pid, client->comm, state,
-				   idev->heaps[i]->name, client->heap[i].bytes,
-				   client->heap[i].buffers, client->via);
+				   heap->name, client->heap[heap->id].bytes,
+				   client->heap[heap->id].buffers, client->via);
 		}
 		if (client->imported.buffers)
 			seq_printf(m, "%-6llu %-8d %-16s %-7s %-16s %14llu %8llu %s\n",
@@ -326,6 +331,7 @@ void ionode_clients_show(struct seq_file *m, struct ionode_device *idev)
 		mutex_unlock(&client->lock);
 	}
 	mutex_unlock(&idev->clients_lock);
+	ionode_heaps_read_unlock(idx);
 }
 
 /* "vgem,ionode-m2m.1": the devices attached to @bo; its lock held. */

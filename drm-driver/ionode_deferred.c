@@ -117,13 +117,13 @@ static struct ionode_backing *ionode_placement_alloc(struct ionode_bo *bo)
 	struct ionode_device *idev = to_ionode_dev(bo->base.dev);
 	size_t size = bo->base.size;
 	struct ionode_placement p;
-	struct ionode_backing *b;
-	int ret = -EINVAL;
-	unsigned int i;
+	struct ionode_backing *b = NULL;
+	struct ionode_heap *heap;
+	int ret = -EINVAL, idx;
 
 	ionode_placement_gather(bo, &p);
-	for (i = 0; i < idev->num_heaps; i++) {
-		struct ionode_heap *heap = idev->heaps[i];
+	idx = ionode_heaps_read_lock();
+	ionode_for_each_heap(idev, heap) {
 		u64 one = BIT_ULL(heap->id), mask;
 
 		if (!(bo->heap_mask & one))
@@ -138,12 +138,17 @@ static struct ionode_backing *ionode_placement_alloc(struct ionode_bo *bo)
 		b = ionode_heap_alloc(idev, one, size, p.align, p.flags);
 		if (IS_ERR(b)) {
 			ret = PTR_ERR(b);
+			b = NULL;
 			continue;
 		}
 		if (ionode_placement_fits(bo, b, &p))
-			return b;
+			break;
 		ionode_heap_free(b);
+		b = NULL;
 	}
+	ionode_heaps_read_unlock(idx);
+	if (b)
+		return b;
 	if (ret == -EINVAL)
 		dev_dbg(idev->drm.dev,
 			"deferred buffer of %zu bytes: no heap of mask %#llx meets %s%s%s\n",

@@ -462,8 +462,8 @@ static void ionode_dmaheap_teardown(void)
  */
 void ionode_dmaheap_register(struct ionode_device *idev)
 {
-	unsigned int i;
-	int ret;
+	struct ionode_heap *heap;
+	int ret = 0;
 
 	if (!dmaheap_dir || !*dmaheap_dir)
 		return;
@@ -499,12 +499,23 @@ void ionode_dmaheap_register(struct ionode_device *idev)
 		dmaheap_class = NULL;
 		goto err;
 	}
-	for (i = 0; i < idev->num_heaps; i++) {
-		ret = ionode_dmaheap_node_add(idev->heaps[i], i);
+	/*
+	 * The heaps of ionode itself, by id: they live as long as the device.
+	 * Heaps registered later by heap modules get no node (they may go
+	 * away while a heap file is open).
+	 */
+	ionode_heaps_lock();
+	ionode_for_each_heap(idev, heap) {
+		if (heap->owner)
+			continue;
+		ret = ionode_dmaheap_node_add(heap, heap->id);
 		if (ret)
-			goto err;
-		num_nodes = i + 1;
+			break;
+		num_nodes = heap->id + 1;
 	}
+	ionode_heaps_unlock();
+	if (ret)
+		goto err;
 	mutex_unlock(&dmaheap_lock);
 	drm_info(&idev->drm, "%u heap(s) under /dev/%s\n", num_nodes,
 		 dmaheap_dir);

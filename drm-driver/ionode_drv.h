@@ -31,6 +31,7 @@ struct drm_minor;
 struct ionode_heap;
 struct ionode_backing;
 struct ionode_bo;
+struct module;
 struct seq_file;
 
 /**
@@ -58,7 +59,8 @@ struct seq_file;
  * @query: optional; report the heap's total and free bytes.
  * @pooled: optional; bytes of freed memory the heap keeps for reuse.
  * @destroy: free the heap itself when the device goes away; without it the
- *	heap layer kfree()s the &struct ionode_heap.
+ *	heap layer kfree()s the &struct ionode_heap. Never called for a heap
+ *	added with ionode_heap_register(): that one is its owner's.
  */
 struct ionode_heap_ops {
 	struct ionode_backing *(*allocate)(struct ionode_heap *heap,
@@ -73,9 +75,14 @@ struct ionode_heap_ops {
 /**
  * struct ionode_heap - one named heap
  * @ops: the heap's implementation.
- * @idev: the device the heap belongs to; set by ionode_heap_add().
+ * @idev: the device the heap belongs to; set by ionode_heap_add(), NULL
+ *	again once a heap of ionode_heap_register() is off its device.
+ * @owner: the module implementing @ops (THIS_MODULE of a heap module, NULL
+ *	for ionode's own heaps): every buffer of the heap holds a reference
+ *	on it, so the module cannot unload while one lives.
  * @name: stable, NUL-terminated name.
- * @id: bit number in a heap mask; also the priority (lower first).
+ * @id: bit number in a heap mask; also the priority (lower first). Set
+ *	by the heap layer; a name keeps its id for the device's life.
  * @type: enum ionode_heap_type.
  * @flags: IONODE_HEAP_* flags.
  * @max_alloc: largest buffer the heap can ever serve, page aligned.
@@ -85,10 +92,13 @@ struct ionode_heap_ops {
  * @peak_bytes: highest @used_bytes of a completed allocation.
  * @buffers: number of live buffers.
  * @sysfs: the heap's directory under /sys/devices/platform/ionode/heaps.
+ * @dead: being unregistered: no new allocation may choose it.
+ * @external: added by ionode_heap_register(); its owner frees it.
  */
 struct ionode_heap {
 	const struct ionode_heap_ops *ops;
 	struct ionode_device *idev;
+	struct module *owner;
 	char name[IONODE_HEAP_NAME_LEN];
 	u32 id;
 	u32 type;
@@ -102,6 +112,8 @@ struct ionode_heap {
 	u64 buffers;
 
 	struct kobject *sysfs;
+	bool dead;
+	bool external;
 };
 
 /**
@@ -153,8 +165,11 @@ struct ionode_client {
 /**
  * struct ionode_device - the driver instance
  * @drm: the DRM device.
- * @heaps: registered heaps, indexed by id, in priority order.
- * @num_heaps: number of entries used in @heaps.
+ * @heaps: registered heaps, indexed by id, in priority order; NULL where
+ *	a heap was unregistered. Read under ionode_heaps_read_lock().
+ * @num_heaps: ids handed out so far: @heaps[0..@num_heaps) may be set.
+ * @heap_names: the name each id was handed out to; an id never goes to
+ *	another name while the device lives.
  * @clients_lock: protects @clients and @last_client_id.
  * @clients: every &struct ionode_client alive.
  * @last_client_id: id given to the newest client.
@@ -165,8 +180,9 @@ struct ionode_client {
  */
 struct ionode_device {
 	struct drm_device drm;
-	struct ionode_heap *heaps[IONODE_MAX_HEAPS];
+	struct ionode_heap __rcu *heaps[IONODE_MAX_HEAPS];
 	unsigned int num_heaps;
+	char heap_names[IONODE_MAX_HEAPS][IONODE_HEAP_NAME_LEN];
 
 	struct mutex clients_lock; /* protects clients, last_client_id */
 	struct list_head clients;
@@ -283,7 +299,36 @@ extern const struct drm_driver ionode_drm_driver;
 
 /* ionode_heap.c */
 int ionode_heap_add(struct ionode_device *idev, struct ionode_heap *heap);
+int ionode_heap_remove(struct ionode_heap *heap);
 void ionode_heaps_destroy(struct ionode_device *idev);
+void ionode_heap_set_device(struct ionode_device *idev);
+int ionode_heaps_read_lock(void);
+void ionode_heaps_read_unlock(int idx);
+void ionode_heaps_lock(void);
+void ionode_heaps_unlock(void);
+struct ionode_heap *ionode_heap_get(struct ionode_device *idev, unsigned int id);
+int ionode_heap_lookup_id(struct ionode_device *idev, const char *name);
+
+/**
+ * struct ionode_heap_iter - position of an ionode_for_each_heap() walk
+ * @dev: the device.
+ * @id: the next id to look at.
+ */
+struct ionode_heap_iter {
+	struct ionode_device *dev;
+	unsigned int id;
+};
+
+struct ionode_heap *ionode_heap_iter_next(struct ionode_heap_iter *it);
+
+/*
+ * Every heap of @idev in id order, skipping unregistered ids; under
+ * ionode_heaps_read_lock() (or ionode_heaps_lock()).
+ */
+#define ionode_for_each_heap(idev, heap) \
+	for (struct ionode_heap_iter __it = { .dev = (idev) }; \
+	     ((heap) = ionode_heap_iter_next(&__it));)
+
 int ionode_heap_candidates(struct ionode_device *idev, u64 heap_mask,
 			   u32 flags, u64 align, u64 size, bool trusted,
 			   u64 *out_mask);
@@ -342,6 +387,8 @@ void ionode_debugfs_init(struct drm_minor *minor);
 /* ionode_sysfs.c */
 int ionode_sysfs_init(struct ionode_device *idev, struct device *parent);
 void ionode_sysfs_fini(struct ionode_device *idev);
+int ionode_sysfs_add_heap(struct ionode_device *idev, struct ionode_heap *heap);
+void ionode_sysfs_remove_heap(struct ionode_heap *heap);
 
 /* ionode_heap_system.c */
 int ionode_system_heap_create(struct ionode_device *idev);

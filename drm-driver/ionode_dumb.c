@@ -43,12 +43,11 @@ static struct ionode_bo *ionode_dumb_alloc(struct ionode_device *idev,
 		return ERR_PTR(-ENOMEM);
 	cur = list;
 	while ((name = strsep(&cur, ","))) {
-		struct ionode_heap *heap = ionode_heap_by_name(idev, strim(name));
+		int id = ionode_heap_lookup_id(idev, strim(name));
 
-		if (!heap)
+		if (id < 0)
 			continue;
-		bo = ionode_bo_create(idev, client, size, 0, BIT_ULL(heap->id),
-				      0);
+		bo = ionode_bo_create(idev, client, size, 0, BIT_ULL(id), 0);
 		if (!IS_ERR(bo) || PTR_ERR(bo) == -EINTR)
 			break;
 	}

@@ -12,7 +12,13 @@
  * not asked for it again for that buffer. Fresh pages come zeroed
  * (__GFP_ZERO) and are charged to the allocating task's memory cgroup;
  * fresh write-combined chunks get their attribute in one batch.
+ *
+ * The same allocator serves heap modules whose memory must come from one
+ * zone (ionode_heap_pages_alloc(), e.g. the system-dma32 heap): their
+ * chunks skip the pools, which hold pages of any zone, and go back to the
+ * page allocator when freed.
  */
+#include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
@@ -21,6 +27,7 @@
 
 #include "ionode_backing.h"
 #include "ionode_drv.h"
+#include "ionode_heap.h"
 #include "ionode_pool.h"
 
 /*
@@ -46,13 +53,23 @@ static const gfp_t order_gfp[IONODE_POOL_NR_ORDERS] = {
 #define SYSTEM_CHUNK_FRESH	1UL
 
 /*
- * The largest chunk that fits @pages_left pages: from the pools, else from
- * the page allocator unless it failed that order before (@failed, a mask
- * of order indices).
+ * The page allocator flags for order index @i from zone @zone: 0 or
+ * __GFP_HIGHMEM for any (highest first), else __GFP_DMA32 or __GFP_DMA,
+ * which exclude __GFP_HIGHMEM.
+ */
+static gfp_t system_gfp(unsigned int i, gfp_t zone)
+{
+	return zone ? (order_gfp[i] & ~__GFP_HIGHMEM) | zone : order_gfp[i];
+}
+
+/*
+ * The largest chunk that fits @pages_left pages: from the pools (only for
+ * @zone 0: a pooled allocation), else from the page allocator, in @zone,
+ * unless it failed that order before (@failed, a mask of order indices).
  */
 static struct page *system_get_chunk(const void *owner, bool wc,
 				     unsigned long pages_left,
-				     unsigned int *failed)
+				     unsigned int *failed, gfp_t zone)
 {
 	unsigned int i;
 
@@ -62,12 +79,12 @@ static struct page *system_get_chunk(const void *owner, bool wc,
 
 		if (pages_left < (1UL << order))
 			continue;
-		page = ionode_pool_take(owner, wc, order);
+		page = zone ? NULL : ionode_pool_take(owner, wc, order);
 		if (page)
 			return page;
 		if (*failed & BIT(i))
 			continue;
-		page = alloc_pages(order_gfp[i], order);
+		page = alloc_pages(system_gfp(i, zone), order);
 		if (page) {
 			page->private = SYSTEM_CHUNK_FRESH;
 			return page;
@@ -135,9 +152,11 @@ static int system_make_wc(struct page **pages, unsigned long npages)
 #endif
 }
 
-static struct ionode_backing *system_heap_allocate(struct ionode_heap *heap,
-						   size_t size, size_t align,
-						   u32 flags)
+/*
+ * A buffer of @size bytes: with the pools for @zone 0, else without them
+ * and from @zone (see system_gfp()).
+ */
+static struct ionode_backing *system_alloc(size_t size, u32 flags, gfp_t zone)
 {
 	unsigned long npages = size >> PAGE_SHIFT;
 	bool wc = !(flags & IONODE_BO_CACHED);
@@ -162,7 +181,7 @@ static struct ionode_backing *system_heap_allocate(struct ionode_heap *heap,
 			goto err_free;
 		}
 
-		page = system_get_chunk(owner, wc, npages - i, &failed);
+		page = system_get_chunk(owner, wc, npages - i, &failed, zone);
 		if (!page && !drained) {
 			/* The cgroup may be full of its own pooled memory. */
 			drained = true;
@@ -203,6 +222,13 @@ err_free:
 	return ERR_PTR(ret);
 }
 
+static struct ionode_backing *system_heap_allocate(struct ionode_heap *heap,
+						   size_t size, size_t align,
+						   u32 flags)
+{
+	return system_alloc(size, flags, 0);
+}
+
 static void system_heap_release(struct ionode_heap *heap,
 				struct ionode_backing *b)
 {
@@ -213,6 +239,66 @@ static void system_heap_release(struct ionode_heap *heap,
 	kvfree(pages);
 	ionode_backing_pages_destroy(b);
 }
+
+/**
+ * ionode_heap_pages_alloc - memory made like the system heap's, from one
+ *	zone, for a heap module
+ * @size: bytes, page aligned and non-zero (what &ionode_heap_ops.allocate
+ *	gets)
+ * @flags: the buffer's IONODE_BO_* flags (IONODE_BO_CACHED or not)
+ * @zone: where the pages must come from: __GFP_DMA32 (below 4 GiB),
+ *	__GFP_DMA, or 0 for anywhere
+ *
+ * Zeroed pages in chunks of 2 MiB, 64 KiB and single pages, charged to the
+ * calling task's memory cgroup without ever invoking the OOM killer, and
+ * in the caching mode of @flags, as the "system" heap gives them, but
+ * never from or to its pools: those hold pages of any zone, and a scarce
+ * zone's pages are better back in the page allocator than kept idle.
+ * Not physically contiguous.
+ *
+ * Context: process context; may sleep. A fatal signal interrupts it.
+ * Return: the backing memory, to be given back with
+ * ionode_heap_pages_free(); ERR_PTR(-ENOMEM) when the zone (or the
+ * cgroup) has no room, -EINTR, or -EINVAL for a bad @zone or @size.
+ */
+struct ionode_backing *ionode_heap_pages_alloc(size_t size, u32 flags,
+					       gfp_t zone)
+{
+	if ((zone != __GFP_DMA32 && zone != __GFP_DMA && zone) ||
+	    !size || !PAGE_ALIGNED(size))
+		return ERR_PTR(-EINVAL);
+	/* Zone 0 would take from the pools; a module's pages never do. */
+	return system_alloc(size, flags, zone ?: __GFP_HIGHMEM);
+}
+EXPORT_SYMBOL_GPL(ionode_heap_pages_alloc);
+
+/**
+ * ionode_heap_pages_free - give back memory of ionode_heap_pages_alloc()
+ * @b: the backing; its memory in the caching mode it was allocated in
+ *	(&ionode_heap_ops.release gets it so)
+ *
+ * The pages go back to the page allocator, write-combined ones once the
+ * pools' worker has restored their write-back attribute.
+ *
+ * Context: process context.
+ */
+void ionode_heap_pages_free(struct ionode_backing *b)
+{
+	struct page **pages = ionode_backing_pages(b);
+	unsigned long i = 0, npages = b->size >> PAGE_SHIFT;
+	bool wc = !(b->flags & IONODE_BO_CACHED);
+
+	while (i < npages) {
+		struct page *page = pages[i];
+
+		/* The chunk's order, read before it goes. */
+		i += 1UL << compound_order(page);
+		ionode_pool_free_chunk(page, wc);
+	}
+	kvfree(pages);
+	ionode_backing_pages_destroy(b);
+}
+EXPORT_SYMBOL_GPL(ionode_heap_pages_free);
 
 static u64 system_heap_pooled(struct ionode_heap *heap)
 {

@@ -6,6 +6,7 @@
  */
 #include <linux/dma-buf.h>
 #include <linux/overflow.h>
+#include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
 
@@ -26,33 +27,46 @@ int ionode_ioctl_query_heaps(struct drm_device *dev, void *data,
 	struct drm_ionode_query_heaps *args = data;
 	u32 elem_size = args->elem_size;
 	u8 __user *dst = u64_to_user_ptr(args->heaps);
-	unsigned int i;
+	struct drm_ionode_heap_info *info;
+	struct ionode_heap *heap;
+	unsigned int i, n = 0;
+	int idx, ret = 0;
 
 	if (elem_size && elem_size < IONODE_HEAP_INFO_SIZE_V1)
 		return -EINVAL;
 
 	args->elem_size = sizeof(struct drm_ionode_heap_info);
-	if (!args->count) {
-		args->count = idev->num_heaps;
-		return 0;
-	}
-	if (!elem_size)
+	if (args->count && !elem_size)
 		return -EINVAL;
-	if (args->count < idev->num_heaps) {
-		args->count = idev->num_heaps;
-		return -ENOSPC;
-	}
 
-	for (i = 0; i < idev->num_heaps; i++) {
-		struct drm_ionode_heap_info info;
+	/*
+	 * Heap modules come and go: one consistent list, taken under the
+	 * heaps' lock and copied out after it (a fault there may sleep on
+	 * mmap_lock, which a heap removal waiting for readers may hold).
+	 */
+	info = kcalloc(IONODE_MAX_HEAPS, sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	idx = ionode_heaps_read_lock();
+	ionode_for_each_heap(idev, heap)
+		ionode_heap_fill_info(heap, &info[n++]);
+	ionode_heaps_read_unlock(idx);
 
-		ionode_heap_fill_info(idev->heaps[i], &info);
-		if (copy_to_user(dst + (size_t)i * elem_size, &info,
-				 min_t(size_t, elem_size, sizeof(info))))
-			return -EFAULT;
+	if (args->count && args->count < n) {
+		ret = -ENOSPC;
+	} else if (args->count) {
+		for (i = 0; i < n; i++) {
+			if (copy_to_user(dst + (size_t)i * elem_size, &info[i],
+					 min_t(size_t, elem_size,
+					       sizeof(info[i])))) {
+				ret = -EFAULT;
+				break;
+			}
+		}
 	}
-	args->count = idev->num_heaps;
-	return 0;
+	kfree(info);
+	args->count = n;
+	return ret;
 }
 
 int ionode_ioctl_create(struct drm_device *dev, void *data,

@@ -29,6 +29,7 @@ void ionode_kapi_register(struct ionode_device *idev)
 	mutex_lock(&kapi_lock);
 	kapi_dev = idev;
 	mutex_unlock(&kapi_lock);
+	ionode_heap_set_device(idev);
 }
 
 /**
@@ -43,14 +44,11 @@ void ionode_kapi_register(struct ionode_device *idev)
  */
 int ionode_heap_id(const char *name)
 {
-	struct ionode_heap *heap;
 	int ret = -ENODEV;
 
 	mutex_lock(&kapi_lock);
-	if (kapi_dev) {
-		heap = ionode_heap_by_name(kapi_dev, name);
-		ret = heap ? heap->id : -ENOENT;
-	}
+	if (kapi_dev)
+		ret = ionode_heap_lookup_id(kapi_dev, name);
 	mutex_unlock(&kapi_lock);
 	return ret;
 }

@@ -11,13 +11,16 @@
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
 #include <linux/genalloc.h>
+#include <linux/highmem.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
+#include <linux/string.h>
 
 #include <drm/drm_drv.h>
 
 #include "ionode_backing.h"
 #include "ionode_drv.h"
+#include "ionode_heap.h"
 #include "ionode_pool.h"
 
 /* ---- request arithmetic ---- */
@@ -418,8 +421,119 @@ static void caching_failure_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kref_read(&ctx->idev.drm.ref), 1U);
 }
 
+/* A fake heap "@name", as a heap module would fill it, added to @idev. */
+static struct fake_heap *extra_heap(struct kunit *test,
+				    struct ionode_device *idev,
+				    const char *name)
+{
+	struct fake_heap *fh = kunit_kzalloc(test, sizeof(*fh), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fh);
+	fh->heap.ops = &fake_ops;
+	strscpy(fh->heap.name, name, sizeof(fh->heap.name));
+	fh->heap.max_alloc = SZ_1G;
+	KUNIT_ASSERT_EQ(test, ionode_heap_add(idev, &fh->heap), 0);
+	return fh;
+}
+
+/*
+ * Heaps added and removed at runtime: a new name gets the next id, a
+ * removed heap's id selects nothing and goes to no other name, the same
+ * name gets it back; a heap with a live buffer refuses removal and keeps
+ * serving; a removed heap is neither chosen nor listed.
+ */
+static void heap_ids_test(struct kunit *test)
+{
+	struct select_ctx *ctx = test->priv;
+	struct ionode_device *idev = &ctx->idev;
+	struct fake_heap *ext, *other, *again, *dup;
+	struct ionode_backing *b;
+	struct ionode_heap *got;
+	int idx;
+	u64 mask;
+
+	ext = extra_heap(test, idev, "ext");
+	KUNIT_EXPECT_EQ(test, ext->heap.id, 3U);
+	KUNIT_EXPECT_EQ(test, ionode_heap_lookup_id(idev, "ext"), 3);
+
+	/* A live buffer: removal refused, the heap still chosen. */
+	b = alloc_ok(test, idev, BIT_ULL(3), SZ_1M, &ext->heap);
+	KUNIT_EXPECT_EQ(test, ionode_heap_remove(&ext->heap), -EBUSY);
+	idx = ionode_heaps_read_lock();
+	got = ionode_heap_get(idev, 3);
+	ionode_heaps_read_unlock(idx);
+	KUNIT_EXPECT_PTR_EQ(test, got, &ext->heap);
+	ionode_heap_free(alloc_ok(test, idev, BIT_ULL(3), SZ_1M, &ext->heap));
+	ionode_heap_free(b);
+
+	KUNIT_EXPECT_EQ(test, ionode_heap_remove(&ext->heap), 0);
+	KUNIT_EXPECT_NULL(test, ext->heap.idev);
+	idx = ionode_heaps_read_lock();
+	got = ionode_heap_get(idev, 3);
+	ionode_heaps_read_unlock(idx);
+	KUNIT_EXPECT_NULL(test, got);
+	KUNIT_EXPECT_EQ(test, ionode_heap_lookup_id(idev, "ext"), -ENOENT);
+	/* Removing twice is harmless. */
+	KUNIT_EXPECT_EQ(test, ionode_heap_remove(&ext->heap), 0);
+	/* Its bit alone names no heap; with another, that one serves. */
+	KUNIT_EXPECT_EQ(test, ionode_heap_candidates(idev, BIT_ULL(3), 0,
+						     PAGE_SIZE, 1, false, &mask),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, alloc_err(idev, BIT_ULL(3), SZ_1M), -ENOMEM);
+	ionode_heap_free(alloc_ok(test, idev, BIT_ULL(3) | BIT_ULL(0), SZ_1M,
+				  &ctx->fh[0].heap));
+
+	/* Another name never gets the id; the same name gets it back. */
+	other = extra_heap(test, idev, "other");
+	KUNIT_EXPECT_EQ(test, other->heap.id, 4U);
+	again = extra_heap(test, idev, "ext");
+	KUNIT_EXPECT_EQ(test, again->heap.id, 3U);
+	KUNIT_EXPECT_EQ(test, again->heap.used_bytes, 0ULL);
+	ionode_heap_free(alloc_ok(test, idev, BIT_ULL(3), SZ_1M, &again->heap));
+
+	dup = kunit_kzalloc(test, sizeof(*dup), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dup);
+	dup->heap.ops = &fake_ops;
+	strscpy(dup->heap.name, "other", sizeof(dup->heap.name));
+	dup->heap.max_alloc = SZ_1G;
+	KUNIT_EXPECT_EQ(test, ionode_heap_add(idev, &dup->heap), -EEXIST);
+
+	KUNIT_EXPECT_EQ(test, ionode_heap_remove(&other->heap), 0);
+	KUNIT_EXPECT_EQ(test, ionode_heap_remove(&again->heap), 0);
+	KUNIT_EXPECT_EQ(test, idev->num_heaps, 5U);
+}
+
+/* What ionode_heap_register() refuses before touching any device. */
+static void heap_register_args_test(struct kunit *test)
+{
+	struct ionode_heap *heap = kunit_kzalloc(test, sizeof(*heap),
+						 GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	heap->max_alloc = SZ_1M;
+	strscpy(heap->name, "ok", sizeof(heap->name));
+	KUNIT_EXPECT_EQ(test, ionode_heap_register(heap), -EINVAL); /* ops */
+	heap->ops = &fake_ops;
+	strscpy(heap->name, "a/b", sizeof(heap->name));
+	KUNIT_EXPECT_EQ(test, ionode_heap_register(heap), -EINVAL);
+	heap->name[0] = '\0';
+	KUNIT_EXPECT_EQ(test, ionode_heap_register(heap), -EINVAL);
+	strscpy(heap->name, "ok", sizeof(heap->name));
+	heap->max_alloc = SZ_1M + 1;
+	KUNIT_EXPECT_EQ(test, ionode_heap_register(heap), -EINVAL);
+	heap->max_alloc = SZ_1M;
+	heap->type = IONODE_HEAP_TYPE_CMA + 1;
+	KUNIT_EXPECT_EQ(test, ionode_heap_register(heap), -EINVAL);
+	heap->type = IONODE_HEAP_TYPE_SYSTEM;
+	heap->flags = IONODE_HEAP_RESTRICTED;
+	KUNIT_EXPECT_EQ(test, ionode_heap_register(heap), -EINVAL);
+	KUNIT_EXPECT_NULL(test, heap->idev);
+}
+
 static struct kunit_case select_cases[] = {
 	KUNIT_CASE(caching_failure_test),
+	KUNIT_CASE(heap_ids_test),
+	KUNIT_CASE(heap_register_args_test),
 	KUNIT_CASE(candidates_test),
 	KUNIT_CASE(fallback_test),
 	KUNIT_CASE(heap_accounting_test),
@@ -880,5 +994,85 @@ static struct kunit_suite pool_suite = {
 	.test_cases = pool_cases,
 };
 
+/* ---- zone-restricted pages for heap modules ---- */
+
+/* Every page of @b lies in [@lo, @hi) and reads zero. */
+static void expect_pages_in(struct kunit *test, struct ionode_backing *b,
+			    phys_addr_t lo, phys_addr_t hi)
+{
+	struct page **pages = ionode_backing_pages(b);
+	unsigned long i, npages = b->size >> PAGE_SHIFT, bad = 0, dirty = 0;
+
+	for (i = 0; i < npages; i++) {
+		phys_addr_t pa = page_to_phys(pages[i]);
+		void *va;
+
+		if (pa < lo || pa + PAGE_SIZE > hi)
+			bad++;
+		va = kmap_local_page(pages[i]);
+		if (memchr_inv(va, 0, PAGE_SIZE))
+			dirty++;
+		kunmap_local(va);
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0UL);
+	KUNIT_EXPECT_EQ(test, dirty, 0UL);
+}
+
+/*
+ * ionode_heap_pages_alloc(__GFP_DMA32), what the system-dma32 heap
+ * module hands out: every page below 4 GiB and zeroed, in both caching
+ * modes, in chunks (a 2 MiB one when the zone has one free), none taken
+ * from or given to the pools; a bad zone or size is refused.
+ */
+static void heap_pages_dma32_test(struct kunit *test)
+{
+	const size_t size = SZ_4M + 3 * PAGE_SIZE;
+	const u32 flag_sets[] = { IONODE_BO_CACHED, 0 };
+	struct ionode_pool_stats before, after;
+	struct ionode_backing *b;
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ionode_heap_pages_alloc(size, 0,
+							      __GFP_MOVABLE)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ionode_heap_pages_alloc(PAGE_SIZE + 1, 0,
+							      __GFP_DMA32)),
+			-EINVAL);
+
+	for (i = 0; i < ARRAY_SIZE(flag_sets); i++) {
+		ionode_pool_flush();
+		ionode_pool_get_stats(&before);
+		b = ionode_heap_pages_alloc(size, flag_sets[i], __GFP_DMA32);
+		if (IS_ERR(b) && PTR_ERR(b) == -ENOMEM)
+			kunit_skip(test, "no 4 MiB free below 4 GiB");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+		KUNIT_EXPECT_EQ(test, b->size, size);
+		KUNIT_EXPECT_EQ(test, b->flags, flag_sets[i]);
+		KUNIT_EXPECT_FALSE(test, b->contiguous);
+		expect_pages_in(test, b, 0, SZ_4G);
+		ionode_heap_pages_free(b);
+		ionode_pool_flush();
+		ionode_pool_get_stats(&after);
+		KUNIT_EXPECT_EQ(test, after.hits, before.hits);
+		KUNIT_EXPECT_EQ(test, after.clean_bytes[0] + after.clean_bytes[1] +
+				after.dirty_bytes,
+				before.clean_bytes[0] + before.clean_bytes[1] +
+				before.dirty_bytes);
+	}
+}
+
+static struct kunit_case heap_pages_cases[] = {
+	KUNIT_CASE(heap_pages_dma32_test),
+	{}
+};
+
+/* Its write-combined frees go through the pools' worker: pools needed. */
+static struct kunit_suite heap_pages_suite = {
+	.name = "ionode_heap_pages",
+	.suite_init = pool_suite_init,
+	.suite_exit = pool_suite_exit,
+	.test_cases = heap_pages_cases,
+};
+
 kunit_test_suites(&args_suite, &pool_suite, &select_suite, &carveout_suite, &quota_suite,
-		  &import_suite);
+		  &import_suite, &heap_pages_suite);

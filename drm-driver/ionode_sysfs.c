@@ -11,7 +11,10 @@
 
 #include "ionode_drv.h"
 
-/* The heap a per-heap directory stands for: its parent holds the device. */
+/*
+ * The heap a per-heap directory stands for: its parent holds the device.
+ * Under ionode_heaps_read_lock().
+ */
 static struct ionode_heap *kobj_to_heap(struct kobject *kobj)
 {
 	struct device *dev = kobj_to_dev(kobj->parent->parent);
@@ -23,17 +26,24 @@ static struct ionode_heap *kobj_to_heap(struct kobject *kobj)
 static ssize_t heap_attr_show(struct kobject *kobj, struct kobj_attribute *attr,
 			      char *buf)
 {
-	struct ionode_heap *heap = kobj_to_heap(kobj);
 	struct drm_ionode_heap_info info;
-	u64 peak, buffers;
+	struct ionode_heap *heap;
+	u64 peak, buffers, limit;
+	int idx;
 
-	if (!heap)
+	idx = ionode_heaps_read_lock();
+	heap = kobj_to_heap(kobj);
+	if (!heap) {
+		ionode_heaps_read_unlock(idx);
 		return -ENODEV;
+	}
 	ionode_heap_fill_info(heap, &info);
 	mutex_lock(&heap->lock);
 	peak = heap->peak_bytes;
 	buffers = heap->buffers;
 	mutex_unlock(&heap->lock);
+	limit = ionode_policy_heap_limit(heap);
+	ionode_heaps_read_unlock(idx);
 
 	if (!strcmp(attr->attr.name, "type"))
 		return sysfs_emit(buf, "%u\n", info.type);
@@ -49,7 +59,7 @@ static ssize_t heap_attr_show(struct kobject *kobj, struct kobj_attribute *attr,
 		return sysfs_emit(buf, "%llu\n", peak);
 	if (!strcmp(attr->attr.name, "buffers"))
 		return sysfs_emit(buf, "%llu\n", buffers);
-	return sysfs_emit(buf, "%llu\n", ionode_policy_heap_limit(heap));
+	return sysfs_emit(buf, "%llu\n", limit);
 }
 
 #define IONODE_HEAP_ATTR(_name) \
@@ -82,6 +92,44 @@ static const struct attribute_group heap_attr_group = {
 };
 
 /**
+ * ionode_sysfs_add_heap - create a heap's directory
+ * @idev: the ionode device
+ * @heap: a heap of @idev
+ *
+ * Nothing is created when the device has no heaps directory (not yet
+ * made, or already removed).
+ *
+ * Context: ionode_heaps_lock() held.
+ * Return: 0 or a negative errno; nothing is left behind on failure.
+ */
+int ionode_sysfs_add_heap(struct ionode_device *idev, struct ionode_heap *heap)
+{
+	int ret;
+
+	if (!idev->sysfs_heaps)
+		return 0;
+	heap->sysfs = kobject_create_and_add(heap->name, idev->sysfs_heaps);
+	if (!heap->sysfs)
+		return -ENOMEM;
+	ret = sysfs_create_group(heap->sysfs, &heap_attr_group);
+	if (ret)
+		ionode_sysfs_remove_heap(heap);
+	return ret;
+}
+
+/**
+ * ionode_sysfs_remove_heap - remove a heap's directory, if it has one
+ * @heap: the heap
+ *
+ * Context: ionode_heaps_lock() held.
+ */
+void ionode_sysfs_remove_heap(struct ionode_heap *heap)
+{
+	kobject_put(heap->sysfs);
+	heap->sysfs = NULL;
+}
+
+/**
  * ionode_sysfs_init - create the heaps directory under the device
  * @idev: the ionode device, its heaps registered, drvdata of @parent set
  * @parent: the platform device
@@ -90,45 +138,38 @@ static const struct attribute_group heap_attr_group = {
  */
 int ionode_sysfs_init(struct ionode_device *idev, struct device *parent)
 {
-	unsigned int i;
-	int ret;
+	struct ionode_heap *heap;
+	int ret = 0;
 
+	ionode_heaps_lock();
 	idev->sysfs_heaps = kobject_create_and_add("heaps", &parent->kobj);
 	if (!idev->sysfs_heaps)
-		return -ENOMEM;
-
-	for (i = 0; i < idev->num_heaps; i++) {
-		struct ionode_heap *heap = idev->heaps[i];
-
-		heap->sysfs = kobject_create_and_add(heap->name,
-						     idev->sysfs_heaps);
-		if (!heap->sysfs) {
-			ret = -ENOMEM;
-			goto err;
+		ret = -ENOMEM;
+	else
+		ionode_for_each_heap(idev, heap) {
+			ret = ionode_sysfs_add_heap(idev, heap);
+			if (ret)
+				break;
 		}
-		ret = sysfs_create_group(heap->sysfs, &heap_attr_group);
-		if (ret)
-			goto err;
-	}
-	return 0;
-
-err:
-	ionode_sysfs_fini(idev);
+	ionode_heaps_unlock();
+	if (ret)
+		ionode_sysfs_fini(idev);
 	return ret;
 }
 
 /**
- * ionode_sysfs_fini - remove what ionode_sysfs_init() created
+ * ionode_sysfs_fini - remove what ionode_sysfs_init() created, and the
+ *	directories of heaps registered since
  * @idev: the ionode device
  */
 void ionode_sysfs_fini(struct ionode_device *idev)
 {
-	unsigned int i;
+	struct ionode_heap *heap;
 
-	for (i = 0; i < idev->num_heaps; i++) {
-		kobject_put(idev->heaps[i]->sysfs);
-		idev->heaps[i]->sysfs = NULL;
-	}
+	ionode_heaps_lock();
+	ionode_for_each_heap(idev, heap)
+		ionode_sysfs_remove_heap(heap);
 	kobject_put(idev->sysfs_heaps);
 	idev->sysfs_heaps = NULL;
+	ionode_heaps_unlock();
 }

@@ -104,6 +104,9 @@ enum ionode_heap_type {
  *
  * Heaps are listed in the order the driver tries them when a heap mask
  * names several (ION's fallback rule): the first listed is tried first.
+ * Heaps of heap modules come and go at runtime, so ids need not be
+ * contiguous; an id stays with its heap's name while the driver is bound,
+ * and is never given to another heap.
  */
 struct drm_ionode_heap_info {
 	__u32 id;
