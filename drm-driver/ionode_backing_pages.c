@@ -85,7 +85,8 @@ static bool pages_bounce_reachable(struct device *dev, u64 limit)
 /*
  * Decided with the public DMA API, and swiotlb's pool. A device that is
  * not addressing limited reaches all memory (directly, or through an
- * IOMMU, whose DMA ops report a 32-bit required mask); a limited one
+ * IOMMU, whose DMA ops report a 32-bit required mask; callers skip the
+ * check for a device behind an IOMMU, whatever its mask); a limited one
  * still gets every page where swiotlb may bounce for it, which
  * dma_max_mapping_size() tells (it is SIZE_MAX otherwise), if the bounce
  * buffers are within its reach. Else each page must lie below the
