@@ -3,7 +3,8 @@
  * ionode_edu: a test-only dma-buf importer for QEMU's "edu" PCI device.
  *
  * QEMU's edu device (hw/misc/edu.c, PCI 1234:11e8) has a DMA engine that
- * moves up to 4 KiB per command between RAM and a 4 KiB internal buffer,
+ * moves up to 4 KiB per command between RAM and a 4 KiB internal buffer
+ * (4095 bytes: QEMU 7.2 aborts on a transfer reaching its last byte),
  * and a 28-bit DMA mask: without an IOMMU it reaches the first 256 MiB of
  * RAM only (QEMU masks the higher bits off), behind QEMU's intel-iommu it
  * reaches IOVAs below 256 MiB. ionode's tests use it as a real device

@@ -31,8 +31,13 @@
 extern "C" {
 #endif
 
-/* Size of the device's internal buffer, the largest DMA of one command. */
-#define IONODE_EDU_BUF_SIZE	4096
+/*
+ * Bytes of the device's 4 KiB internal buffer a transfer may use, the
+ * largest DMA of one command: all but the last, as QEMU 7.2's edu aborts
+ * the VM on a transfer that ends at the buffer's end (fixed in later
+ * QEMU). Ranges are checked against it before the engine sees them.
+ */
+#define IONODE_EDU_BUF_SIZE	4095
 
 /**
  * struct ionode_edu_info - the device (IONODE_EDU_IOC_INFO, out)
@@ -40,7 +45,7 @@ extern "C" {
  * @ident: the identification register (0x010000ed on QEMU's edu)
  * @translated: 1 when a translating IOMMU sits in front of the device
  *	(its DMA addresses are IOVAs), 0 otherwise
- * @buf_size: size of the internal buffer, IONODE_EDU_BUF_SIZE
+ * @buf_size: usable bytes of the internal buffer, IONODE_EDU_BUF_SIZE
  * @pad: zero
  */
 struct ionode_edu_info {
