@@ -32,7 +32,8 @@
  *	served (IOMMU) on the memory as it is.
  * deferred-conflict: a deferred buffer of mask {carveout0} fails its first
  *	use by the device without an IOMMU (EINVAL) and stays without memory;
- *	the CPU can still use it (carveout0), the device still cannot.
+ *	so does a CPU first use (SYNC) while the device is attached; once it
+ *	is detached the CPU can use it (carveout0), the device still cannot.
  *	Behind the IOMMU it is placed in carveout0 and DMA works.
  * iommu-scattered: behind the IOMMU only, a system-heap buffer of single
  *	pages is mapped below 256 MiB and every page is reached by the
@@ -447,15 +448,28 @@ static void test_deferred_conflict(void)
 		ionode_assert_usage_back(fd, &before);
 		do_ioctl_err(e, IONODE_EDU_IOC_MAP, &m, EINVAL);
 		igt_assert(unbacked(h));
-		/* Still a buffer: the CPU's first use places it. */
+		/* A CPU first use counts edu too while it is attached. */
+		struct dma_buf_sync s = {
+			.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ,
+		};
+		igt_assert_f(ioctl(dmabuf, DMA_BUF_IOCTL_SYNC, &s) == -1 &&
+			     errno == EINVAL,
+			     "SYNC with edu attached did not fail with EINVAL\n");
+		igt_assert(unbacked(h));
+		/* Detached: still a buffer, the CPU's first use places it. */
+		do_ioctl(e, IONODE_EDU_IOC_DETACH, NULL);
 		p = map_dmabuf(dmabuf, size);
 		dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 		check_zero(p, size);
 		dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 		igt_assert_eq(placed_heap(h), heap_id("carveout0"));
 		unmap(p);
-		/* Out of edu's reach, and not moved for it. */
+		/* Attached again: out of edu's reach, and not moved for it. */
+		struct ionode_edu_import req = { .fd = dmabuf };
+
+		do_ioctl(e, IONODE_EDU_IOC_IMPORT, &req);
 		do_ioctl_err(e, IONODE_EDU_IOC_MAP, &m, EINVAL);
+		igt_assert_eq(placed_heap(h), heap_id("carveout0"));
 	}
 	close_fd(e);
 	close_fd(dmabuf);
