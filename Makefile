@@ -34,12 +34,15 @@ CHECKPATCH := /usr/src/linux-source-6.1/scripts/checkpatch.pl
 
 # The test VM: 6 GiB (TCG allocates lazily) so that RAM exists above 4 GiB,
 # and two boot-time carveouts, one below 4 GiB and one above it, which a
-# device with a 32-bit DMA mask cannot reach.
+# device with a 32-bit DMA mask cannot reach; a third one (carveout2) below
+# 256 MiB, the only memory QEMU's edu device (28-bit DMA mask, added to the
+# VM with VM_EDU=1) reaches for sure without an IOMMU.
 export VM_MEM ?= 6G
-export VM_MEMMAP ?= 64M$$0x40000000 memmap=64M$$0x140000000
-export IONODE_PARAMS ?= carveout=64M@0x40000000,64M@0x140000000
+export VM_MEMMAP ?= 64M$$0x40000000 memmap=64M$$0x140000000 memmap=32M$$0x8000000
+export IONODE_PARAMS ?= carveout=64M@0x40000000,64M@0x140000000,32M@0x8000000
+export VM_EDU ?= 1
 
-KERNEL_MODULES := drm-driver $(wildcard v4l2-glue)
+KERNEL_MODULES := drm-driver $(wildcard v4l2-glue) igt-tests/edu
 
 .PHONY: all modules tools tests deps check host-checks htmldocs demo bench peers vkms \
 	checkpatch sparse clean install uninstall install-dkms dkms-check install-check
@@ -50,6 +53,7 @@ modules:
 	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run tools/install-deps.sh"; exit 1; }
 	$(MAKE) -C drm-driver KDIR=$(KDIR)
 	$(if $(wildcard v4l2-glue/Makefile),$(MAKE) -C v4l2-glue KDIR=$(KDIR))
+	$(MAKE) -C igt-tests/edu KDIR=$(KDIR)
 
 tools:
 	$(MAKE) -C tools
@@ -73,7 +77,12 @@ check: deps
 	$(MAKE) host-checks all
 	@$(MAKE) vkms || { rm -f build/vkms/vkms.ko; \
 		echo "make check: vkms.ko could not be built (see above): the vkms subtests will skip"; }
-	tools/vm/run-tests
+	@rc=0; tools/vm/run-tests || rc=1; \
+	if [[ -z "$${IONODE_TESTS:-}" || "$$IONODE_TESTS" == *ionode_edu* ]]; then \
+		echo "make check: ionode_edu behind QEMU's intel-iommu (a second, short VM run)"; \
+		VM_IOMMU=1 IONODE_RUN_LOG=build/vm/last-run-iommu.log \
+			tools/vm/run-tests igt-tests/build/ionode_edu || rc=1; \
+	fi; exit $$rc
 endif
 
 # The results reader's and kernel-log classifier's self-test (canned logs),
@@ -130,7 +139,8 @@ vkms:
 
 checkpatch:
 	$(CHECKPATCH) --strict --no-tree -f \
-		$(filter-out %.mod.c,$(wildcard drm-driver/*.[ch] v4l2-glue/*.[ch] uapi/*.h)) \
+		$(filter-out %.mod.c,$(wildcard drm-driver/*.[ch] v4l2-glue/*.[ch] uapi/*.h \
+		igt-tests/edu/*.[ch])) \
 		--ignore FILE_PATH_CHANGES
 
 sparse:

@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/swiotlb.h>
 #include <linux/vmalloc.h>
 #include <asm/set_memory.h>
 
@@ -66,14 +67,33 @@ static int pages_build_sgt(struct ionode_backing *b, struct sg_table *sgt,
 }
 
 /*
- * Decided with the public DMA API only. A device that is not addressing
- * limited reaches all memory (directly, or through an IOMMU, whose DMA ops
- * report a 32-bit required mask); a limited one still gets every page
- * where swiotlb may bounce for it, which dma_max_mapping_size() tells (it
- * is SIZE_MAX otherwise). Else each page must lie below the device's mask:
- * this compares physical addresses, i.e. assumes DMA addresses equal
- * physical ones on the direct mapping, which holds on the platforms ionode
- * supports (x86) but not where the bus adds an offset.
+ * Whether the bounce buffers swiotlb would use for @dev lie below @limit
+ * (the pool is_swiotlb_buffer() reads). swiotlb's default pool is below
+ * 4 GiB, out of reach of a device with a narrower mask (QEMU's edu
+ * device: 28 bits), for which swiotlb_map() fails with a WARN.
+ */
+static bool pages_bounce_reachable(struct device *dev, u64 limit)
+{
+#ifdef CONFIG_SWIOTLB
+	struct io_tlb_mem *mem = dev->dma_io_tlb_mem;
+
+	return mem && mem->nslabs && mem->end - 1 <= limit;
+#else
+	return false;
+#endif
+}
+
+/*
+ * Decided with the public DMA API, and swiotlb's pool. A device that is
+ * not addressing limited reaches all memory (directly, or through an
+ * IOMMU, whose DMA ops report a 32-bit required mask; callers skip the
+ * check for a device behind an IOMMU, whatever its mask); a limited one
+ * still gets every page where swiotlb may bounce for it, which
+ * dma_max_mapping_size() tells (it is SIZE_MAX otherwise), if the bounce
+ * buffers are within its reach. Else each page must lie below the
+ * device's mask: this compares physical addresses, i.e. assumes DMA
+ * addresses equal physical ones on the direct mapping, which holds on the
+ * platforms ionode supports (x86) but not where the bus adds an offset.
  */
 static bool pages_reachable(struct ionode_backing *b, struct device *dev,
 			    bool bounce)
@@ -84,10 +104,12 @@ static bool pages_reachable(struct ionode_backing *b, struct device *dev,
 
 	if (!dev->dma_mask)
 		return false;
-	if (!dma_addressing_limited(dev) ||
-	    (bounce && dma_max_mapping_size(dev) != SIZE_MAX))
+	if (!dma_addressing_limited(dev))
 		return true;
 	limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
+	if (bounce && dma_max_mapping_size(dev) != SIZE_MAX &&
+	    pages_bounce_reachable(dev, limit))
+		return true;
 	for (i = 0; i < pb->npages; i++)
 		if (page_to_phys(pb->pages[i]) + PAGE_SIZE - 1 > limit)
 			return false;

@@ -46,8 +46,18 @@
 #include "ionode_backing.h"
 #include "ionode_drv.h"
 
-/* Whether @dev's DMA goes through a translating IOMMU. */
-static bool ionode_dev_translated(struct device *dev)
+/**
+ * ionode_dev_translated - whether a device's DMA goes through a translating
+ *	IOMMU
+ * @dev: the device
+ *
+ * Such a device reaches any memory, contiguous in its DMA space, whatever
+ * its DMA mask (even one below 32 bits, which the DMA API still calls
+ * addressing limited).
+ *
+ * Return: true when @dev is attached to a paging IOMMU domain.
+ */
+bool ionode_dev_translated(struct device *dev)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
 

@@ -98,8 +98,11 @@ static struct sg_table *ionode_dmabuf_map(struct dma_buf_attachment *attach,
 	/*
 	 * An exporter must respect each importer's DMA limits: the DMA API
 	 * WARNs when a device's mask cannot reach memory it cannot bounce.
+	 * A device behind a translating IOMMU reaches everything, even with
+	 * a mask below 32 bits, which the DMA API calls addressing limited.
 	 */
-	if (!bo->backing->ops->reachable(bo->backing, a->dev, true)) {
+	if (!ionode_dev_translated(a->dev) &&
+	    !bo->backing->ops->reachable(bo->backing, a->dev, true)) {
 		dev_dbg(a->dev, "ionode buffer out of reach of the DMA mask %#llx\n",
 			dma_get_mask(a->dev));
 		ret = -EINVAL;

@@ -438,6 +438,7 @@ ionode_gem_prime_import_sg_table(struct drm_device *dev,
 /* ionode_deferred.c */
 int ionode_bo_populate(struct ionode_bo *bo);
 int ionode_bo_populate_unlocked(struct ionode_bo *bo);
+bool ionode_dev_translated(struct device *dev);
 
 /* ionode_dmabuf.c */
 struct dma_buf *ionode_gem_prime_export(struct drm_gem_object *obj, int flags);
