@@ -77,12 +77,17 @@ check: deps
 	$(MAKE) host-checks all
 	@$(MAKE) vkms || { rm -f build/vkms/vkms.ko; \
 		echo "make check: vkms.ko could not be built (see above): the vkms subtests will skip"; }
-	@rc=0; tools/vm/run-tests || rc=1; \
+	@rc=0; mkdir -p build/vm; rm -f build/vm/summary-*.out; \
+	tools/vm/run-tests | tee build/vm/summary-main.out; \
+	[[ $${PIPESTATUS[0]} == 0 ]] || rc=1; \
 	if [[ -z "$${IONODE_TESTS:-}" || "$$IONODE_TESTS" == *ionode_edu* ]]; then \
 		echo "make check: ionode_edu behind QEMU's intel-iommu (a second, short VM run)"; \
 		VM_IOMMU=1 IONODE_RUN_LOG=build/vm/last-run-iommu.log \
-			tools/vm/run-tests igt-tests/build/ionode_edu || rc=1; \
-	fi; exit $$rc
+			tools/vm/run-tests igt-tests/build/ionode_edu | \
+			tee build/vm/summary-iommu.out; \
+		[[ $${PIPESTATUS[0]} == 0 ]] || rc=1; \
+	fi; \
+	tools/vm/total-results build/vm/summary-*.out; exit $$rc
 endif
 
 # The results reader's and kernel-log classifier's self-test (canned logs),
