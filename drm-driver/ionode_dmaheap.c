@@ -114,16 +114,21 @@ static int ionode_dmaheap_open(struct inode *inode, struct file *file)
 	mutex_lock(&dmaheap_lock);
 	if (minor < num_nodes && nodes[minor])
 		heap = nodes[minor]->heap;
-	if (!heap)
+	/* A heap module's heap stays while a file of it is open. */
+	if (!heap || !try_module_get(heap->owner)) {
+		heap = NULL;
 		ret = -ENODEV;
-	else if (ionode_policy_heap_restricted(heap) &&
-		 !ionode_policy_privileged())
+	} else if (ionode_policy_heap_restricted(heap) &&
+		   !ionode_policy_privileged()) {
 		ret = -EPERM;
-	else
+	} else {
 		hf->client = ionode_client_create(heap->idev, NULL, "dma-heap",
 						  false);
-	if (!ret && !hf->client)
-		ret = -ENOMEM;
+		if (!hf->client)
+			ret = -ENOMEM;
+	}
+	if (ret && heap)
+		module_put(heap->owner);
 	mutex_unlock(&dmaheap_lock);
 	if (ret) {
 		kfree(hf);
@@ -140,6 +145,7 @@ static int ionode_dmaheap_release(struct inode *inode, struct file *file)
 	struct ionode_dmaheap_file *hf = file->private_data;
 
 	ionode_client_mark_closed(hf->client);
+	module_put(hf->heap->owner);
 	kfree(hf);
 	return 0;
 }
@@ -500,14 +506,11 @@ void ionode_dmaheap_register(struct ionode_device *idev)
 		goto err;
 	}
 	/*
-	 * The heaps of ionode itself, by id: they live as long as the device.
-	 * Heaps registered later by heap modules get no node (they may go
-	 * away while a heap file is open).
+	 * The heaps there are now, by id; heaps that heap modules register
+	 * later come through ionode_dmaheap_heap_added().
 	 */
 	ionode_heaps_lock();
 	ionode_for_each_heap(idev, heap) {
-		if (heap->owner)
-			continue;
 		ret = ionode_dmaheap_node_add(heap, heap->id);
 		if (ret)
 			break;
@@ -568,6 +571,42 @@ void ionode_dmaheap_policy_changed(void)
 			drm_warn(&dmaheap_idev->drm,
 				 "/dev/%s/%s could not be re-created\n",
 				 dmaheap_dir, node->name);
+	}
+	mutex_unlock(&dmaheap_lock);
+}
+
+/**
+ * ionode_dmaheap_heap_added - offer a heap a heap module registered
+ * @heap: the heap, just registered (ionode_heap_register())
+ *
+ * Its node pins the heap's module while a file of it is open, so the heap
+ * cannot go away under an open file.
+ */
+void ionode_dmaheap_heap_added(struct ionode_heap *heap)
+{
+	mutex_lock(&dmaheap_lock);
+	if (dmaheap_class && dmaheap_idev == heap->idev &&
+	    heap->id < IONODE_MAX_HEAPS && !nodes[heap->id]) {
+		if (ionode_dmaheap_node_add(heap, heap->id))
+			drm_warn(&heap->idev->drm, "no /dev/%s node for heap %s\n",
+				 dmaheap_dir, heap->name);
+		else
+			num_nodes = max(num_nodes, heap->id + 1);
+	}
+	mutex_unlock(&dmaheap_lock);
+}
+
+/**
+ * ionode_dmaheap_heap_removed - withdraw a heap module's heap
+ * @heap: the heap being removed (ionode_heap_remove())
+ */
+void ionode_dmaheap_heap_removed(struct ionode_heap *heap)
+{
+	mutex_lock(&dmaheap_lock);
+	if (heap->id < num_nodes && nodes[heap->id] &&
+	    nodes[heap->id]->heap == heap) {
+		ionode_dmaheap_node_del(nodes[heap->id]);
+		nodes[heap->id] = NULL;
 	}
 	mutex_unlock(&dmaheap_lock);
 }

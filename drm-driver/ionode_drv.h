@@ -380,6 +380,8 @@ void ionode_kapi_register(struct ionode_device *idev);
 void ionode_dmaheap_register(struct ionode_device *idev);
 void ionode_dmaheap_unregister(void);
 void ionode_dmaheap_policy_changed(void);
+void ionode_dmaheap_heap_added(struct ionode_heap *heap);
+void ionode_dmaheap_heap_removed(struct ionode_heap *heap);
 
 /* ionode_debugfs.c */
 void ionode_debugfs_init(struct drm_minor *minor);

@@ -194,6 +194,9 @@ int ionode_heap_remove(struct ionode_heap *heap)
 {
 	bool busy;
 
+	if (heap->external)
+		ionode_dmaheap_heap_removed(heap);
+
 	mutex_lock(&ionode_heaps_mutex);
 	if (!heap->idev) {
 		mutex_unlock(&ionode_heaps_mutex);
@@ -333,6 +336,7 @@ int ionode_heap_register(struct ionode_heap *heap)
 	drm_info(&idev->drm, "heap %s registered with id %u by %s\n",
 		 heap->name, heap->id,
 		 heap->owner ? module_name(heap->owner) : "the kernel");
+	ionode_dmaheap_heap_added(heap);
 out:
 	drm_dev_put(&idev->drm);
 	return ret;

@@ -24,7 +24,9 @@
  * naming only its id is EINVAL and the id goes to no other heap; loaded
  * again, the heap gets the same id back; across an unbind of the ionode
  * device, a live buffer keeps the module and its bytes, and the module
- * loads again on the device bound anew.
+ * loads again on the device bound anew. Where /dev/dma_heap is ionode's
+ * (the stock kernel), the heap has a node there while it is registered,
+ * and an open heap file holds the module too (dma-heap-node).
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -39,6 +41,8 @@
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <sys/mman.h>
 
 #include "ionode_heap_test.h"
 
@@ -603,6 +607,40 @@ static void test_reload(void)
 	}
 }
 
+/*
+ * /dev/dma_heap/system-dma32 comes and goes with the module; an open heap
+ * file keeps the module loaded; its buffers are the heap's.
+ */
+static void test_dma_heap_node(void)
+{
+	struct dma_heap_allocation_data alloc = {
+		.len = MiB, .fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	const char *node = "/dev/dma_heap/" HEAP;
+	uint8_t *p;
+	int hf;
+
+	igt_require_f(access("/sys/class/dma_heap/system/ionode_heap", F_OK) == 0,
+		      "/dev/dma_heap is not ionode's on this kernel\n");
+	ensure_loaded();
+	check_present();
+	hf = open(node, O_RDONLY | O_CLOEXEC);
+	igt_assert_f(hf >= 0, "no %s: %s\n", node, igt_errno_name(errno));
+	assert_unload_refused("an open heap file");
+	do_ioctl(hf, DMA_HEAP_IOCTL_ALLOC, &alloc);
+	igt_assert_eq_u64(heap_now(HEAP).used_bytes, MiB);
+	p = dmabuf_map(alloc.fd, MiB, 0);
+	check_zero(p, MiB);
+	munmap(p, MiB);
+	close(hf);
+	assert_unload_refused("a buffer of a heap file");
+	close(alloc.fd);
+	igt_assert_eq(unload_module(), 0);
+	igt_assert_f(access(node, F_OK) != 0, "%s outlived the module\n", node);
+	igt_assert_eq(load_module(), 0);
+	igt_assert_f(access(node, F_OK) == 0, "no %s after a reload\n", node);
+}
+
 #define DRV_DIR		"/sys/bus/platform/drivers/ionode"
 
 static bool bound(void)
@@ -693,6 +731,8 @@ igt_main
 		test_unregister();
 	subtest("reload")
 		test_reload();
+	subtest("dma-heap-node")
+		test_dma_heap_node();
 	subtest("unbind")
 		test_unbind();
 
