@@ -60,20 +60,9 @@ static int fd = -1;
 static struct ionode_heaps heaps;
 static char saved_limit[64];
 
-static uint64_t heap_bit(const char *name)
-{
-	const struct drm_ionode_heap_info *h = ionode_heap(&heaps, name);
-
-	return h ? 1ull << h->id : 0;
-}
-
-static uint32_t heap_id(const char *name)
-{
-	const struct drm_ionode_heap_info *h = ionode_heap(&heaps, name);
-
-	igt_assert_f(h, "no heap %s\n", name);
-	return h->id;
-}
+/* This test's heap list, by name. */
+#define heap_bit(name)	ionode_heap_bit(&heaps, name)
+#define heap_id(name)	ionode_heap_id_of(&heaps, name)
 
 static void require_heaps(const char *a, const char *b)
 {

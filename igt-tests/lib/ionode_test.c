@@ -736,3 +736,18 @@ uint64_t ionode_fdinfo_kib(int f, const char *heap)
 	v = ionode_fdinfo_value(f, key);
 	return v < 0 ? 0 : (uint64_t)v;
 }
+
+uint64_t ionode_heap_bit(const struct ionode_heaps *h, const char *name)
+{
+	const struct drm_ionode_heap_info *heap = ionode_heap(h, name);
+
+	return heap ? 1ull << heap->id : 0;
+}
+
+uint32_t ionode_heap_id_of(const struct ionode_heaps *h, const char *name)
+{
+	const struct drm_ionode_heap_info *heap = ionode_heap(h, name);
+
+	igt_assert_f(heap, "no heap %s\n", name);
+	return heap->id;
+}

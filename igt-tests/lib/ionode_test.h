@@ -47,6 +47,12 @@ void ionode_put_heaps(struct ionode_heaps *heaps);
 const struct drm_ionode_heap_info *ionode_heap(const struct ionode_heaps *h,
 					       const char *name);
 
+/** ionode_heap_bit - the heap-mask bit of heap @name, 0 when there is none */
+uint64_t ionode_heap_bit(const struct ionode_heaps *h, const char *name);
+
+/** ionode_heap_id_of - the id of heap @name, which must exist (asserts) */
+uint32_t ionode_heap_id_of(const struct ionode_heaps *h, const char *name);
+
 /** ionode_heap_by_id - the heap with id @id, or NULL */
 const struct drm_ionode_heap_info *ionode_heap_by_id(const struct ionode_heaps *h,
 						     uint32_t id);
