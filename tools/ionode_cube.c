@@ -433,25 +433,14 @@ static int open_vivid(void)
 {
 	struct v4l2_capability cap;
 	char path[32];
-	int i, fd;
+	int fd = open_video("vivid", NULL,
+			    V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING,
+			    path, sizeof(path), &cap);
 
-	for (i = 0; i < 64; i++) {
-		snprintf(path, sizeof(path), "/dev/video%d", i);
-		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&cap, 0, sizeof(cap));
-		if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) &&
-		    !strcmp((char *)cap.driver, "vivid") &&
-		    (cap.device_caps & (V4L2_CAP_VIDEO_CAPTURE |
-					V4L2_CAP_STREAMING)) ==
-		    (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING)) {
-			printf("camera: %s (vivid)\n", path);
-			return fd;
-		}
-		close(fd);
-	}
-	die("no vivid capture node (is vivid loaded?)\n");
+	if (fd < 0)
+		die("no vivid capture node (is vivid loaded?)\n");
+	printf("camera: %s (vivid)\n", path);
+	return fd;
 }
 
 static void cam_queue(int i)

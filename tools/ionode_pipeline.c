@@ -45,28 +45,16 @@ static void xioctl(int fd, unsigned long req, void *arg, const char *what)
 }
 
 /* Opens the first video node with this driver (and card) name. */
-static int open_video(const char *driver, const char *card, uint32_t caps)
+static int open_named_video(const char *driver, const char *card,
+			    uint32_t caps)
 {
 	struct v4l2_capability cap;
 	char path[32];
-	int i, fd;
+	int fd = open_video(driver, card, caps, path, sizeof(path), &cap);
 
-	for (i = 0; i < 64; i++) {
-		snprintf(path, sizeof(path), "/dev/video%d", i);
-		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&cap, 0, sizeof(cap));
-		if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) &&
-		    !strcmp((char *)cap.driver, driver) &&
-		    (!card || !strcmp((char *)cap.card, card)) &&
-		    (cap.device_caps & caps) == caps) {
-			printf("    %s is %s \"%s\"\n", path, driver, cap.card);
-			return fd;
-		}
-		close(fd);
-	}
-	return -1;
+	if (fd >= 0)
+		printf("    %s is %s \"%s\"\n", path, driver, cap.card);
+	return fd;
 }
 
 /*
@@ -285,8 +273,8 @@ int main(int argc, char **argv)
 	printf("\nionode pipeline: camera -> processing -> display, zero copy\n");
 
 	ion = ionode_open();
-	cam = open_video("vivid", NULL, V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING);
-	m2m = open_video("ionode_v4l2", "ionode-m2m-contig", V4L2_CAP_VIDEO_M2M);
+	cam = open_named_video("vivid", NULL, V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING);
+	m2m = open_named_video("ionode_v4l2", "ionode-m2m-contig", V4L2_CAP_VIDEO_M2M);
 	if (ion < 0 || cam < 0 || m2m < 0) {
 		printf("    (needs ionode, vivid and ionode_v4l2.ko: skipped)\n");
 		return 0;
