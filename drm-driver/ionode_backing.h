@@ -13,6 +13,7 @@
 #ifndef __IONODE_BACKING_H__
 #define __IONODE_BACKING_H__
 
+#include <linux/compiler.h>
 #include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/pgtable.h>
@@ -78,6 +79,11 @@ struct ionode_backing_ops {
  * @size: bytes, page aligned.
  * @flags: IONODE_BO_* flags it was allocated with (caching mode).
  * @contiguous: physically contiguous.
+ * @exposed: the memory has been reachable from outside the driver: mapped
+ *	into a user page table, vmapped for the kernel, or described to an
+ *	importer in an sg_table. Until then it still holds what the heap
+ *	gave, zeroes, and the system heap files it as clean when it is freed
+ *	(no zeroing). Set with ionode_backing_expose().
  * @priv: the heap's own data about the memory.
  * @node: entry in the list of memory waiting for its write-back switch
  *	(ionode_heap.c).
@@ -88,9 +94,23 @@ struct ionode_backing {
 	size_t size;
 	u32 flags;
 	bool contiguous;
+	bool exposed;
 	void *priv;
 	struct list_head node;
 };
+
+/**
+ * ionode_backing_expose - note that the memory may now be written
+ * @b: the backing
+ *
+ * Called before the memory's pfns go into a page table, a kernel mapping
+ * or an importer's sg_table. Never undone.
+ */
+static inline void ionode_backing_expose(struct ionode_backing *b)
+{
+	if (!READ_ONCE(b->exposed))
+		WRITE_ONCE(b->exposed, true);
+}
 
 /**
  * ionode_caching_pgprot - the page protection of a mapping of a buffer
@@ -121,6 +141,7 @@ static inline void ionode_backing_init(struct ionode_backing *b,
 	b->size = size;
 	b->flags = flags;
 	b->contiguous = contiguous;
+	b->exposed = false;
 	b->priv = NULL;
 	INIT_LIST_HEAD(&b->node);
 }

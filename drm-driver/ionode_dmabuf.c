@@ -29,6 +29,7 @@ static int ionode_attachment_build(struct ionode_bo *bo,
 	unsigned int max_seg = dma_get_max_seg_size(a->dev);
 
 	max_seg = max_t(unsigned int, round_down(max_seg, PAGE_SIZE), PAGE_SIZE);
+	ionode_backing_expose(bo->backing);
 	return bo->backing->ops->build_sgt(bo->backing, &a->sgt, max_seg);
 }
 

@@ -189,6 +189,7 @@ static vm_fault_t ionode_gem_fault(struct vm_fault *vmf)
 		b = ionode_bo_backing(bo);
 	}
 	f.backing = b;
+	ionode_backing_expose(b);
 
 	ret = vmf_insert_pfn(vma, addr, b->ops->pfn(b, pgoff));
 	if (ret != VM_FAULT_NOPAGE)
@@ -278,6 +279,7 @@ static int ionode_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
 	if (ret)
 		goto out;
 	if (!bo->vmap_count) {
+		ionode_backing_expose(bo->backing);
 		bo->vaddr = bo->backing->ops->vmap(bo->backing);
 		if (!bo->vaddr) {
 			ret = -ENOMEM;

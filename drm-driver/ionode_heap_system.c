@@ -111,7 +111,7 @@ static void system_unwind(struct page **pages, unsigned long count, bool wc,
 		if (page->private == SYSTEM_CHUNK_FRESH)
 			ionode_pool_free_chunk(page, wc_tried);
 		else
-			ionode_pool_put_pages(&pages[i], n, wc);
+			ionode_pool_put_pages(&pages[i], n, wc, true);
 		i += n;
 	}
 }
@@ -235,7 +235,7 @@ static void system_heap_release(struct ionode_heap *heap,
 	struct page **pages = ionode_backing_pages(b);
 
 	ionode_pool_put_pages(pages, b->size >> PAGE_SHIFT,
-			      !(b->flags & IONODE_BO_CACHED));
+			      !(b->flags & IONODE_BO_CACHED), !b->exposed);
 	kvfree(pages);
 	ionode_backing_pages_destroy(b);
 }

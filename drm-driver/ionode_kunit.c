@@ -920,7 +920,7 @@ static void pool_reuse_test(struct kunit *test)
 
 	/* A kernel thread's pages are nobody's: the root set has them. */
 	KUNIT_ASSERT_NULL(test, ionode_pool_owner());
-	ionode_pool_put_pages(pages, n, false);
+	ionode_pool_put_pages(pages, n, false, false);
 	ionode_pool_flush();
 
 	/* Not in the other caching mode's list, nor some cgroup's. */
@@ -953,7 +953,7 @@ static void pool_dirty_take_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	memset(page_address(page), 0x5a, PAGE_SIZE);
 	ionode_pool_get_stats(&before);
-	ionode_pool_put_pages(&page, 1, false);
+	ionode_pool_put_pages(&page, 1, false, false);
 	ionode_pool_get_stats(&after);
 	/* Not zeroed on the freeing path (unless the worker already ran). */
 	KUNIT_EXPECT_EQ(test, after.dirty_bytes + after.clean_bytes[0],
@@ -966,9 +966,45 @@ static void pool_dirty_take_test(struct kunit *test)
 	__free_page(got);
 }
 
+/*
+ * A zeroed page freed unwritten is clean at once, without the worker,
+ * and counted as such; the same page written is not.
+ */
+static void pool_unwritten_test(struct kunit *test)
+{
+	struct ionode_pool_stats before, after;
+	struct page *page, *got;
+
+	pool_drain_root(0);
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	ionode_pool_get_stats(&before);
+	ionode_pool_put_pages(&page, 1, false, true);
+	ionode_pool_get_stats(&after);
+	KUNIT_EXPECT_EQ(test, after.clean_bytes[0],
+			before.clean_bytes[0] + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, after.dirty_bytes, before.dirty_bytes);
+	KUNIT_EXPECT_EQ(test, after.unwritten_bytes,
+			before.unwritten_bytes + PAGE_SIZE);
+
+	got = ionode_pool_take(NULL, false, 0);
+	KUNIT_ASSERT_PTR_EQ(test, got, page);
+	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(got), 0, PAGE_SIZE));
+
+	memset(page_address(got), 0x3c, PAGE_SIZE);
+	ionode_pool_put_pages(&got, 1, false, false);
+	ionode_pool_get_stats(&before);
+	KUNIT_EXPECT_EQ(test, before.unwritten_bytes, after.unwritten_bytes);
+	got = ionode_pool_take(NULL, false, 0);
+	KUNIT_ASSERT_PTR_EQ(test, got, page);
+	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(got), 0, PAGE_SIZE));
+	__free_page(got);
+}
+
 static struct kunit_case pool_cases[] = {
 	KUNIT_CASE(pool_reuse_test),
 	KUNIT_CASE(pool_dirty_take_test),
+	KUNIT_CASE(pool_unwritten_test),
 	{}
 };
 

@@ -107,6 +107,7 @@ static struct {
 	unsigned long stale_pages;
 	u64 hits;
 	u64 misses;
+	u64 unwritten;
 } pool;
 
 static void pool_work_fn(struct work_struct *work);
@@ -411,25 +412,59 @@ void ionode_pool_free_chunk(struct page *page, bool wc)
 	pool_kick(0);
 }
 
+/*
+ * Files a chunk that is still zero as clean in the set of the cgroup it is
+ * charged to, if that set exists (none is made here: the caller may not
+ * sleep); called with pool.lock held. Returns the set's owner through
+ * @owner, for the ageing of cgroups' pools.
+ */
+static bool pool_put_unwritten(struct page *page, bool wc, const void **owner)
+{
+	unsigned int idx = order_index(compound_order(page));
+	unsigned long n = 1UL << compound_order(page);
+	struct pool_set *set;
+
+	*owner = chunk_owner(page, NULL);
+	set = pool_set_find(*owner);
+	if (!set)
+		return false;
+	page->private = 0;
+	list_add(&page->lru, &set->chunks[wc][idx]);
+	set->nr[wc][idx]++;
+	set->pages += n;
+	set->last_used = jiffies;
+	pool.clean_pages[wc] += n;
+	pool.unwritten += n;
+	return true;
+}
+
 /**
  * ionode_pool_put_pages - hand the chunks of a freed buffer to the pools
  * @pages: one entry per PAGE_SIZE page; chunks are compound pages of
  *	ionode_pool_orders, in order
  * @count: number of entries of @pages
  * @wc: the chunks are write-combined (else write-back)
+ * @unwritten: the chunks still hold the zeroes they were handed out with:
+ *	nothing outside the driver ever had their pfns (&ionode_backing's
+ *	exposed is false)
  *
- * The chunks are zeroed by a worker before anyone gets them again; what
- * the pools cannot keep goes back to the page allocator.
+ * The chunks are zeroed by a worker before anyone gets them again, except
+ * unwritten ones, which are clean at once; what the pools cannot keep goes
+ * back to the page allocator.
  */
-void ionode_pool_put_pages(struct page **pages, unsigned long count, bool wc)
+void ionode_pool_put_pages(struct page **pages, unsigned long count, bool wc,
+			   bool unwritten)
 {
 	unsigned long max = pool_max_pages();
-	unsigned long i = 0;
+	unsigned long i = 0, dirtied = 0;
+	const void *aged = NULL;
+	bool stale = false;
 	LIST_HEAD(now);
 	struct page *page, *tmp;
 
 	spin_lock(&pool.lock);
 	while (i < count) {
+		const void *owner;
 		unsigned long n;
 
 		page = pages[i];
@@ -437,19 +472,29 @@ void ionode_pool_put_pages(struct page **pages, unsigned long count, bool wc)
 		i += n;
 		if (pool.clean_pages[0] + pool.clean_pages[1] +
 		    pool.dirty_pages + n > max) {
-			if (wc)
+			if (wc) {
 				pool_add_stale(page, true);
-			else
+				stale = true;
+			} else {
 				list_add_tail(&page->lru, &now);
+			}
+			continue;
+		}
+		if (unwritten && pool_put_unwritten(page, wc, &owner)) {
+			aged = aged ?: owner;
 			continue;
 		}
 		page->private = wc ? CHUNK_WC : 0;
 		list_add_tail(&page->lru, &pool.dirty);
 		pool.dirty_pages += n;
+		dirtied += n;
 	}
 	spin_unlock(&pool.lock);
 
-	pool_kick(count >= IONODE_POOL_KICK_PAGES ? 0 : 1);
+	if (aged)
+		schedule_delayed_work(&pool_age_work, IONODE_POOL_IDLE);
+	if (dirtied || stale)
+		pool_kick(dirtied >= IONODE_POOL_KICK_PAGES ? 0 : 1);
 	list_for_each_entry_safe(page, tmp, &now, lru) {
 		list_del(&page->lru);
 		pool_release_chunk(page, false);
@@ -722,6 +767,7 @@ void ionode_pool_get_stats(struct ionode_pool_stats *stats)
 	stats->stale_bytes = (u64)pool.stale_pages << PAGE_SHIFT;
 	stats->hits = pool.hits;
 	stats->misses = pool.misses;
+	stats->unwritten_bytes = (u64)pool.unwritten << PAGE_SHIFT;
 	spin_unlock(&pool.lock);
 	stats->max_bytes = (u64)pool_max_pages() << PAGE_SHIFT;
 }
@@ -737,9 +783,10 @@ void ionode_pool_show(struct seq_file *m)
 	unsigned int c, i;
 
 	ionode_pool_get_stats(&st);
-	seq_printf(m, "max %llu clean-wb %llu clean-wc %llu dirty %llu stale %llu hits %llu misses %llu\n",
+	seq_printf(m, "max %llu clean-wb %llu clean-wc %llu dirty %llu stale %llu hits %llu misses %llu unwritten %llu\n",
 		   st.max_bytes, st.clean_bytes[0], st.clean_bytes[1],
-		   st.dirty_bytes, st.stale_bytes, st.hits, st.misses);
+		   st.dirty_bytes, st.stale_bytes, st.hits, st.misses,
+		   st.unwritten_bytes);
 	seq_printf(m, "%-12s %-7s", "cgroup", "caching");
 	for (i = 0; i < IONODE_POOL_NR_ORDERS; i++)
 		seq_printf(m, " %7s%u", "order", ionode_pool_orders[i]);

@@ -24,6 +24,8 @@ extern const unsigned int ionode_pool_orders[IONODE_POOL_NR_ORDERS];
  * @max_bytes: the most the pools keep (module parameter pool_max_mb).
  * @hits: chunks served from a pool.
  * @misses: chunks the heap had to take from the page allocator.
+ * @unwritten_bytes: freed memory filed as clean without zeroing, because
+ *	it was never exposed (cumulative).
  */
 struct ionode_pool_stats {
 	u64 clean_bytes[2];
@@ -32,6 +34,7 @@ struct ionode_pool_stats {
 	u64 max_bytes;
 	u64 hits;
 	u64 misses;
+	u64 unwritten_bytes;
 };
 
 int ionode_pool_init(void);
@@ -39,7 +42,8 @@ void ionode_pool_exit(void);
 const void *ionode_pool_owner(void);
 struct page *ionode_pool_take(const void *owner, bool wc, unsigned int order);
 void ionode_pool_count_miss(void);
-void ionode_pool_put_pages(struct page **pages, unsigned long count, bool wc);
+void ionode_pool_put_pages(struct page **pages, unsigned long count, bool wc,
+			   bool unwritten);
 void ionode_pool_free_chunk(struct page *page, bool wc);
 unsigned long ionode_pool_release_owner(const void *owner);
 void ionode_pool_flush(void);

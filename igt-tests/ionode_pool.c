@@ -15,6 +15,15 @@
  *	the page allocator and nothing is reused.
  * heap-limit: a heap byte limit (heap_limits) still counts buffers, not
  *	pooled memory: reuse does not get around it.
+ * unwritten-wb, unwritten-wc: a buffer nothing outside the driver ever
+ *	had the pages of (created, exported, mapped without a touch, synced,
+ *	freed) is clean at once, without the worker: the unwritten counter
+ *	grows by its size, nothing is dirty, and it comes back zeroed.
+ * exposed-cpu, exposed-import, exposed-v4l2: a buffer whose pages were
+ *	exposed (a CPU fault through the DRM fd or the dma-buf fd, an
+ *	importer's attachment in vgem, a V4L2 capture from vivid writing
+ *	into it through a kernel mapping) is not counted unwritten and is
+ *	zeroed before reuse: vivid's frame does not come back.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,6 +35,9 @@
 
 #include <linux/dma-buf.h>
 
+#include <linux/videodev2.h>
+
+#include "igt_v4l2.h"
 #include "ionode_test.h"
 
 #define KiB	1024ull
@@ -40,7 +52,7 @@ static char saved_max[32], saved_limits[512];
 
 /* The pools' counters, from the first line of debugfs' ionode_pools. */
 struct pool_stats {
-	uint64_t max, clean_wb, clean_wc, dirty, stale, hits, misses;
+	uint64_t max, clean_wb, clean_wc, dirty, stale, hits, misses, unwritten;
 };
 
 static struct pool_stats read_stats(void)
@@ -51,9 +63,10 @@ static struct pool_stats read_stats(void)
 	igt_assert_eq(read_text(pools_path, text, sizeof(text)), 0);
 	igt_assert_f(sscanf(text, "max %" SCNu64 " clean-wb %" SCNu64
 			    " clean-wc %" SCNu64 " dirty %" SCNu64 " stale %"
-			    SCNu64 " hits %" SCNu64 " misses %" SCNu64,
+			    SCNu64 " hits %" SCNu64 " misses %" SCNu64
+			    " unwritten %" SCNu64,
 			    &s.max, &s.clean_wb, &s.clean_wc, &s.dirty,
-			    &s.stale, &s.hits, &s.misses) == 7,
+			    &s.stale, &s.hits, &s.misses, &s.unwritten) == 8,
 		     "unexpected ionode_pools: %s\n", text);
 	return s;
 }
@@ -251,6 +264,160 @@ static void test_heap_limit(void)
 	drain();
 }
 
+static void test_unwritten(uint32_t flags)
+{
+	struct pool_stats before, after;
+	uint64_t total = 0;
+	uint32_t h[N_SIZES];
+	unsigned int i;
+
+	drain();
+	before = read_stats();
+	for (i = 0; i < N_SIZES; i++) {
+		int d;
+		void *p;
+
+		h[i] = create(sizes[i], flags);
+		d = ionode_bo_export(fd, h[i]);
+		/* Mapped, never touched: no page table got its pages. */
+		p = dmabuf_mmap(d, sizes[i], 0, RW);
+		dmabuf_sync(d, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+		dmabuf_sync(d, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+		munmap(p, sizes[i]);
+		close(d);
+		total += sizes[i];
+	}
+	for (i = 0; i < N_SIZES; i++)
+		ionode_bo_close(fd, h[i]);
+	after = read_stats();
+	igt_assert_eq_u64(after.unwritten - before.unwritten, total);
+	igt_assert_eq_u64(after.dirty, 0);
+	igt_assert_eq_u64((flags & IONODE_BO_CACHED ? after.clean_wb :
+			   after.clean_wc), total);
+
+	for (i = 0; i < N_SIZES; i++) {
+		void *p;
+
+		before = read_stats();
+		h[i] = create(sizes[i], flags);
+		igt_assert_f(read_stats().hits > before.hits, "%" PRIu64
+			     " bytes: not served from the pool\n", sizes[i]);
+		p = ionode_bo_mmap(fd, h[i], sizes[i], RW);
+		check_zero(p, sizes[i]);
+		fill_pattern(p, sizes[i], i + 7, 0);
+		munmap(p, sizes[i]);
+	}
+	before = read_stats();
+	for (i = 0; i < N_SIZES; i++)
+		ionode_bo_close(fd, h[i]);
+	/* Written this time: the worker's. */
+	igt_assert_eq_u64(read_stats().unwritten, before.unwritten);
+	drain();
+}
+
+/*
+ * Frees @h, whose pages were exposed, checks that they were not taken for
+ * unwritten, and that a buffer of the same size made at once (from those
+ * pages, the pools being drained before) reads as zero.
+ */
+static void free_exposed(uint32_t h, uint64_t size, uint32_t flags)
+{
+	struct pool_stats before = read_stats(), after;
+	void *p;
+
+	ionode_bo_close(fd, h);
+	after = read_stats();
+	igt_assert_eq_u64(after.unwritten, before.unwritten);
+	h = create(size, flags);
+	igt_assert_f(read_stats().hits > after.hits,
+		     "the exposed buffer's memory was not reused\n");
+	p = ionode_bo_mmap(fd, h, size, PROT_READ);
+	check_zero(p, size);
+	munmap(p, size);
+	ionode_bo_close(fd, h);
+	drain();
+}
+
+static void test_exposed_cpu(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		uint32_t flags = i & 1 ? IONODE_BO_CACHED : 0;
+		uint64_t size = 64 * KiB;
+		uint32_t h;
+		void *p;
+		int d;
+
+		drain();
+		h = create(size, flags);
+		if (i < 2) {
+			p = ionode_bo_mmap(fd, h, size, RW);
+		} else {
+			d = ionode_bo_export(fd, h);
+			p = dmabuf_mmap(d, size, 0, RW);
+			close(d);
+		}
+		/* One page written: the fault maps the whole buffer. */
+		fill_pattern((char *)p + 4 * KiB, 4 * KiB, 0x77 + i, 0);
+		munmap(p, size);
+		free_exposed(h, size, flags);
+	}
+}
+
+static void test_exposed_import(void)
+{
+	int vgem = igt_open_vgem();
+	uint64_t size = 64 * KiB;
+	uint32_t h, vh;
+	int d;
+
+	drain();
+	h = create(size, 0);
+	d = ionode_bo_export(fd, h);
+	igt_assert_eq(drmPrimeFDToHandle(vgem, d, &vh), 0);
+	close(d);
+	igt_assert_eq(drmCloseBufferHandle(vgem, vh), 0);
+	free_exposed(h, size, 0);
+	close(vgem);
+}
+
+static void test_exposed_v4l2(void)
+{
+	const uint32_t C = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	struct v4l2_input in = { .index = 0 };
+	uint32_t size, h[2];
+	unsigned int i;
+	int v, d[2];
+
+	igt_require_f(igt_modprobe("vivid"), "no vivid\n");
+	v = open_video("vivid", NULL, V4L2_CAP_VIDEO_CAPTURE);
+	do_ioctl(v, VIDIOC_S_INPUT, &in.index);
+	size = set_fmt(v, C, 640, 480, V4L2_PIX_FMT_YUYV);
+	/* vivid streams from two queued buffers on. */
+	reqbufs(v, C, V4L2_MEMORY_DMABUF, 2);
+
+	drain();
+	for (i = 0; i < 2; i++) {
+		h[i] = create(size, IONODE_BO_CACHED);
+		d[i] = ionode_bo_export(fd, h[i]);
+		igt_assert_eq(qbuf_dmabuf(v, C, i, d[i], 0, 0), 0);
+	}
+	stream(v, C, true);
+	igt_assert_eq(dqbuf(v, C, V4L2_MEMORY_DMABUF).bytesused, size);
+	stream(v, C, false);
+	reqbufs(v, C, V4L2_MEMORY_DMABUF, 0);
+	close(v);
+	/*
+	 * vivid's frame is in one, written through vb2's kernel mapping,
+	 * and both were mapped for it.
+	 */
+	for (i = 0; i < 2; i++) {
+		close(d[i]);
+		free_exposed(h[i], ionode_round_page(size), IONODE_BO_CACHED);
+	}
+}
+
 static void fresh(int f)
 {
 	(void)f;
@@ -295,6 +462,16 @@ igt_main
 		test_pool_max();
 	subtest("heap-limit")
 		test_heap_limit();
+	subtest("unwritten-wb")
+		test_unwritten(IONODE_BO_CACHED);
+	subtest("unwritten-wc")
+		test_unwritten(0);
+	subtest("exposed-cpu")
+		test_exposed_cpu();
+	subtest("exposed-import")
+		test_exposed_import();
+	subtest("exposed-v4l2")
+		test_exposed_v4l2();
 
 	igt_fixture {
 		fresh(fd);
