@@ -71,6 +71,15 @@ load_peer() {
 	echo "bench.sh: insmod $ko (test-only upstream peer)"
 	insmod "$ko"
 }
+# /dev/dma_heap nodes with a "restricted" attribute are ionode's front door
+# (ionode_dmaheap.c): measuring against them would compare ionode with
+# itself. run-bench loads ionode with dmaheap_dir=ionode_dma_heap.
+for a in /sys/class/dma_heap/*/restricted; do
+	if [ -e "$a" ]; then
+		echo "bench.sh: /dev/dma_heap is ionode's own (load ionode with dmaheap_dir=ionode_dma_heap)" >&2
+		exit 1
+	fi
+done
 load_peer ionode_peer_dma_heap /dev/dma_heap/system
 load_peer ionode_peer_udmabuf /dev/udmabuf
 

@@ -98,7 +98,7 @@
 #define UDMABUF_DEV	"/dev/udmabuf"
 #define DROP_CACHES	"/proc/sys/vm/drop_caches"
 #define WARMUP		1
-#define ROUNDS		4
+#define ROUNDS		8
 #define NO_LIMIT	UINT64_MAX
 #define PAUSE_MS	30	/* before each paced alloc+free: 30 frames/s */
 /* An ioctl command dma_buf_ioctl() does not know: -ENOTTY, nothing done. */
@@ -129,8 +129,8 @@ struct size_plan {
 
 static const struct size_plan default_plan[] = {
 	/*                   alloc paced cold touch faults sync noop import */
-	{ 4 << 10,	{ 200,  60,   40, 100,  0,    200,  0,   100 } },
-	{ 64 << 10,	{ 200,  60,   40, 100,  0,    200,  0,   100 } },
+	{ 4 << 10,	{ 400,  60,   40, 100,  0,    200,  0,   100 } },
+	{ 64 << 10,	{ 400,  60,   40, 100,  0,    200,  0,   100 } },
 	{ 1 << 20,	{ 100,  40,   24,  40,  0,    100,  0,    60 } },
 	{ 8 << 20,	{  60,  24,   16,  24,  0,    100,  0,    24 } },
 	{ 32 << 20,	{  32,  16,   12,  16,  0,    100,  0,    12 } },
