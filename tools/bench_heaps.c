@@ -38,6 +38,13 @@
  *              its worker keeps up;
  *   cold       the same right after `echo 3 > /proc/sys/vm/drop_caches`,
  *              which runs every shrinker: empty pools, for every allocator;
+ *   written, wpaced
+ *              alloc and paced again with buffers that are written
+ *              between their allocation and their free (one byte per page
+ *              through a mapping of the dma-buf fd; that part is not
+ *              timed): an allocator that can tell memory nobody wrote
+ *              from memory somebody did (ionode's pools) must zero these
+ *              before reuse, as a camera's or a GPU's buffers would be;
  *   touch      on a new buffer: mmap of its dma-buf fd, one write to every
  *              page, munmap; also the page faults it took (getrusage()
  *              ru_minflt);
@@ -108,11 +115,12 @@ static const char *prog = "bench_heaps";
 
 enum metric {
 	M_ALLOC, M_PACED, M_COLD, M_TOUCH, M_FAULTS, M_SYNC, M_NOOP, M_IMPORT,
-	NMETRICS
+	M_WRITTEN, M_WPACED, NMETRICS
 };
 
 static const char *const metric_key[NMETRICS] = {
 	"alloc", "paced", "cold", "touch", "faults", "sync", "noop", "import",
+	"written", "wpaced",
 };
 
 /*
@@ -120,7 +128,8 @@ static const char *const metric_key[NMETRICS] = {
  * cheap, few where one takes tens of milliseconds under TCG; cold and
  * paced ones are few everywhere (each pays for a drop_caches or a pause).
  * faults and noop are counted in the touch and sync iterations (their 0
- * here is replaced). Scaled by -f.
+ * here is replaced); written and wpaced are half of alloc and paced (set
+ * in main()). Scaled by -f.
  */
 struct size_plan {
 	uint64_t size;
@@ -223,6 +232,11 @@ static struct allocator allocators[] = {
 	  .setup = setup_vgem, .alloc = vgem_alloc },
 };
 #define NALLOCATORS	(sizeof(allocators) / sizeof(allocators[0]))
+
+static unsigned int max_u(unsigned int a, unsigned int b)
+{
+	return a > b ? a : b;
+}
 
 static uint64_t now_ns(void)
 {
@@ -603,6 +617,29 @@ static void pause_frame(void)
 		die("clock_nanosleep: %s\n", strerror(ret));
 }
 
+/*
+ * One alloc+free of a buffer written in between (one byte per page through
+ * a mapping of its dma-buf fd); returns the nanoseconds of the allocation
+ * and of the free, not of the writes.
+ */
+static uint64_t written_alloc_free(struct meas *m)
+{
+	uint64_t size = m->plan->size, t0, t1, t2, off;
+	uint8_t *p;
+	int fd;
+
+	t0 = now_ns();
+	alloc_or_die(m, &fd);
+	t1 = now_ns();
+	p = map(fd, size, PROT_READ | PROT_WRITE, m->a->label);
+	for (off = 0; off < size; off += page_size)
+		p[off] = 0x5a;
+	munmap(p, size);
+	t2 = now_ns();
+	close(fd);
+	return (t1 - t0) + (now_ns() - t2);
+}
+
 static void record(struct meas *m, enum metric k, unsigned int i, uint64_t v)
 {
 	if (i >= WARMUP || k == M_COLD)
@@ -753,6 +790,24 @@ static bool measure_round(struct meas *m, unsigned int r)
 		check(a, fd, size, 0, "buffer allocated after a pause");
 		close(fd);
 	}
+
+	/*
+	 * Written buffers at frame rate, then back to back: the writes are
+	 * not timed, the allocation and the free are.
+	 */
+	n = pause_ms ? WARMUP + share(m, M_WPACED, r) : 0;
+	for (i = 0; i < n; i++) {
+		pause_frame();
+		record(m, M_WPACED, i, written_alloc_free(m));
+	}
+	n = WARMUP + share(m, M_WRITTEN, r);
+	for (i = 0; i < n; i++)
+		record(m, M_WRITTEN, i, written_alloc_free(m));
+
+	/* And what was written comes back zeroed. */
+	alloc_or_die(m, &fd);
+	check(a, fd, size, 0, "buffer allocated after written ones");
+	close(fd);
 	return true;
 }
 
@@ -782,9 +837,9 @@ static void stats(uint64_t *s, unsigned int n, double div, double *median, doubl
 
 static void print_header(void)
 {
-	printf("%-34s %-7s %10s %10s %10s %10s %8s %8s %8s %9s\n", "allocator",
-	       "size", "alloc", "paced", "cold", "touch", "faults", "sync", "noop",
-	       "import");
+	printf("%-34s %-7s %10s %10s %10s %10s %8s %8s %8s %9s %10s %10s\n",
+	       "allocator", "size", "alloc", "paced", "cold", "touch", "faults",
+	       "sync", "noop", "import", "written", "wpaced");
 }
 
 static void print_row(const struct meas *m)
@@ -798,7 +853,8 @@ static void print_row(const struct meas *m)
 		return;
 	}
 	for (k = 0; k < NMETRICS; k++) {
-		int w = k <= M_TOUCH ? 10 : k == M_IMPORT ? 9 : 8;
+		int w = k <= M_TOUCH || k >= M_WRITTEN ? 10 :
+			k == M_IMPORT ? 9 : 8;
 
 		if (!m->n[k])
 			printf(" %*s", w, "-");
@@ -1023,8 +1079,12 @@ int main(int argc, char **argv)
 		/* Counted in the same iterations as touch and sync. */
 		plan[nsizes].n[M_FAULTS] = plan[nsizes].n[M_TOUCH];
 		plan[nsizes].n[M_NOOP] = plan[nsizes].n[M_SYNC];
+		plan[nsizes].n[M_WRITTEN] = max_u(plan[nsizes].n[M_ALLOC] / 2,
+						  ROUNDS);
+		plan[nsizes].n[M_WPACED] = max_u(plan[nsizes].n[M_PACED] / 2,
+						 ROUNDS);
 		if (!pause_ms)
-			plan[nsizes].n[M_PACED] = 0;
+			plan[nsizes].n[M_PACED] = plan[nsizes].n[M_WPACED] = 0;
 		sizes[nsizes] = plan[nsizes].size;
 		nsizes++;
 	}
@@ -1069,7 +1129,9 @@ int main(int argc, char **argv)
 	else
 		printf("not measured (-p 0)");
 	printf("; cold: %s; no-op: two rejected\n"
-	       "  ioctls (ENOTTY) against a SYNC pair; import: into vgem and back%s\n",
+	       "  ioctls (ENOTTY) against a SYNC pair; import: into vgem and back%s;\n"
+	       "  written, wpaced: alloc and paced of buffers written in between\n"
+	       "  (the writes not timed)\n",
 	       have_drop_caches ? "after drop_caches" :
 	       "not measured (" DROP_CACHES " not writable)",
 	       vgem_fd < 0 ? " (no vgem: not measured)" : "");

@@ -55,6 +55,8 @@ COLUMNS = [
     ("sync", "SYNC pair", False),
     ("noop", "no-op pair", False),
     ("import", "import", False),
+    ("written", "written alloc+free, back to back", True),
+    ("wpaced", "written, paced", True),
 ]
 
 SYSTEM_PEER = "dma-heap-system"
@@ -108,7 +110,7 @@ class Bench:
         same = [a for a in peers if a["contig"] == alloc["contig"]]
         best = None
         for a in same or peers:
-            if metric in ("alloc", "paced", "cold") and a.get("lazy"):
+            if metric in ("alloc", "paced", "cold", "written", "wpaced") and a.get("lazy"):
                 continue
             if metric == "import" and a.get("self_import"):
                 continue
@@ -224,7 +226,11 @@ def targets(bench, baseline):
         # Steady state, paced (the frame-rate case) then back to back.
         for sizes, goal in (((8 * MIB, 32 * MIB), 0.20), ((4 * KIB, 64 * KIB), 1.0)):
             for size in sizes:
-                for metric, how in (("paced", paced), ("alloc", "back to back")):
+                for metric, how in (("paced", paced), ("alloc", "back to back"),
+                                    ("wpaced", "written, " + paced),
+                                    ("written", "written, back to back")):
+                    if metric.startswith("w") and not bench.value(aid, size, metric):
+                        continue  # a JSON from before the written figures
                     r = bench.ratio(aid, peer, size, metric) if have_peer else None
                     rows.append(["alloc+free %s, %s, %s" % (size_name(size), kind, how),
                                  "≤ %.2f×" % goal, rx(r, goal),
@@ -295,7 +301,10 @@ def report(bench, baseline, baseline_name):
                "self-import left out). alloc+free, back to back: one after the other as "
                "fast as the CPU can. paced: %s. cold: after drop_caches. "
                "no-op pair: two ioctls the dma-buf rejects (ENOTTY). import: into vgem "
-               "and released." %
+               "and released. written: alloc+free of buffers written between the two "
+               "(one byte per page through a mapping, not timed), back to back and "
+               "paced: memory somebody wrote must be zeroed before reuse, memory "
+               "nobody touched need not be." %
                ("each after a %s ms pause, a frame period (frame-rate allocation)" % pause
                 if pause else "not measured"))
     out.append("")
@@ -377,10 +386,13 @@ def cold_ratios(bench):
 # ------------------------------------------------------------- self-test
 
 def canned():
-    def res(size, alloc, touch, faults, sync=10.0, noop=8.0, cold=None, paced=None):
+    def res(size, alloc, touch, faults, sync=10.0, noop=8.0, cold=None, paced=None,
+            written=None):
         m = {"alloc": alloc, "paced": paced or alloc, "cold": cold or alloc * 2,
              "touch": touch, "faults": faults, "sync": sync, "noop": noop,
              "import": 50.0}
+        if written:
+            m["written"] = m["wpaced"] = written
         r = {"size": size}
         for k, v in m.items():
             r[k] = {"median": v, "p99": v * 2, "n": 10}
@@ -398,7 +410,8 @@ def canned():
         "checks_failed": False, "sizes": sizes,
         "allocators": [
             alloc("ionode-system-wc", False, [
-                res(4 * KIB, 90, 20, 1), res(8 * MIB, 1000, 4000, 2048, sync=20),
+                res(4 * KIB, 90, 20, 1),
+                res(8 * MIB, 1000, 4000, 2048, sync=20, written=5000),
                 res(32 * MIB, 1500, 9000, 8, cold=30000)]),
             alloc("ionode-system-cached", False, [
                 res(4 * KIB, 110, 20, 1, paced=50), res(8 * MIB, 20000, 4000, 20, paced=1500),
@@ -414,7 +427,8 @@ def canned():
                 res(4 * KIB, 50, 20, 1), {"size": 8 * MIB, "skipped": "skipped: big"}],
                 contig=True),
             alloc("dma-heap-system", True, [
-                res(4 * KIB, 100, 30, 0), res(8 * MIB, 10000, 10000, 0, paced=9000),
+                res(4 * KIB, 100, 30, 0),
+                res(8 * MIB, 10000, 10000, 0, paced=9000, written=10000),
                 res(32 * MIB, 40000, 30000, 0, paced=80000)]),
             alloc("udmabuf", True, [
                 res(4 * KIB, 200, 25, 1), res(8 * MIB, 12000, 8000, 2048),
@@ -478,6 +492,10 @@ def self_test():
           ["alloc+free 8 MiB, wc, paced 30 ms", "alloc+free 8 MiB, wc, back to back"])
     check("touch time ok, faults not", rows["first touch 8 MiB, wc"][2:],
           ["0.40×, 2048 faults", "**no**"])
+    check("written back to back", rows["alloc+free 8 MiB, wc, written, back to back"][2:],
+          ["0.50×", "**no**"])
+    check("no written row without figures",
+          "alloc+free 32 MiB, wc, written, back to back" in rows, False)
     check("touch met", rows["first touch 32 MiB, wc"][2:], ["0.30×, 8 faults", "yes"])
     check("touch faults limit", rows["first touch 32 MiB, cached"][1], "≤ 0.50×, ≤ 81 faults")
     check("sync worst", rows["SYNC pair / no-op pair, wc (worst size, 8 MiB)"][2:],
