@@ -278,12 +278,15 @@ def targets(bench, baseline):
 # dma-buf heaps"), first match wins.
 MISS_REASONS = [
     ("written, back to back",
-     "every reused byte of a written buffer is zeroed once before reuse; a "
-     "tight loop runs at the rate the CPU zeroes (the upstream heap zeroes on "
-     "its allocation path as well)"),
+     "every reused byte of a written buffer is zeroed once before reuse, by "
+     "the worker or by the allocation that meets it first; back to back there "
+     "is no time to do it off the path, so the loop runs at the rate the CPU "
+     "zeroes, as the upstream heap's does, plus ionode's fixed cost per buffer "
+     "(see the 4 KiB rows)"),
     ("written, paced",
-     "the pause is too short for the worker to zero the buffer under TCG, so "
-     "the allocation meets memory still being zeroed"),
+     "the pause leaves the worker too little time to zero the buffer under "
+     "TCG, or (small buffers) the buffer's fixed cost dominates, as in the "
+     "4 KiB rows"),
     ("SYNC pair",
      "SYNC start and end take the buffer's lock and walk its attachments (none "
      "here), as the upstream heap's do; the ratio at the worst of the sizes "
