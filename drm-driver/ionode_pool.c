@@ -244,6 +244,20 @@ static void pool_set_unlink(struct pool_set *set, struct page *page, bool wc,
 	pool.clean_pages[wc] -= n;
 }
 
+/* Files a clean chunk first in @set's list; called with pool.lock held. */
+static void pool_set_link(struct pool_set *set, struct page *page, bool wc)
+{
+	unsigned int idx = order_index(compound_order(page));
+	unsigned long n = 1UL << compound_order(page);
+
+	page->private = 0;
+	list_add(&page->lru, &set->chunks[wc][idx]);
+	set->nr[wc][idx]++;
+	set->pages += n;
+	set->last_used = jiffies;
+	pool.clean_pages[wc] += n;
+}
+
 /* Queues a chunk for the page allocator; called with pool.lock held. */
 static void pool_add_stale(struct page *page, bool wc)
 {
@@ -358,8 +372,6 @@ static bool pool_release_chunk(struct page *page, bool wc)
 /* Files a zeroed chunk as clean; false when no set could be made for it. */
 static bool pool_add_clean(struct page *page, bool wc)
 {
-	unsigned int idx = order_index(compound_order(page));
-	unsigned long n = 1UL << compound_order(page);
 	struct pool_set *set, *new = NULL;
 	const void *owner;
 	u64 ino = 0;
@@ -380,12 +392,7 @@ static bool pool_add_clean(struct page *page, bool wc)
 		if (!new)
 			return false;
 	}
-	page->private = 0;
-	list_add(&page->lru, &set->chunks[wc][idx]);
-	set->nr[wc][idx]++;
-	set->pages += n;
-	set->last_used = jiffies;
-	pool.clean_pages[wc] += n;
+	pool_set_link(set, page, wc);
 	spin_unlock(&pool.lock);
 
 	kfree(new);
@@ -420,21 +427,14 @@ void ionode_pool_free_chunk(struct page *page, bool wc)
  */
 static bool pool_put_unwritten(struct page *page, bool wc, const void **owner)
 {
-	unsigned int idx = order_index(compound_order(page));
-	unsigned long n = 1UL << compound_order(page);
 	struct pool_set *set;
 
 	*owner = chunk_owner(page, NULL);
 	set = pool_set_find(*owner);
 	if (!set)
 		return false;
-	page->private = 0;
-	list_add(&page->lru, &set->chunks[wc][idx]);
-	set->nr[wc][idx]++;
-	set->pages += n;
-	set->last_used = jiffies;
-	pool.clean_pages[wc] += n;
-	pool.unwritten += n;
+	pool_set_link(set, page, wc);
+	pool.unwritten += 1UL << compound_order(page);
 	return true;
 }
 
