@@ -317,8 +317,11 @@ static void test_unwritten(uint32_t flags)
 
 /*
  * Frees @h, whose pages were exposed, checks that they were not taken for
- * unwritten, and that a buffer of the same size made at once (from those
- * pages, the pools being drained before) reads as zero.
+ * unwritten, and that a buffer of the same size made from those pages
+ * (the pools were drained before) reads as zero. It is made once the
+ * worker is done: a chunk the worker is zeroing is on no list, and an
+ * allocation meanwhile would take a fresh one (the path that zeroes a
+ * dirty chunk itself is KUnit's pool_dirty_take_test).
  */
 static void free_exposed(uint32_t h, uint64_t size, uint32_t flags)
 {
@@ -326,7 +329,8 @@ static void free_exposed(uint32_t h, uint64_t size, uint32_t flags)
 	void *p;
 
 	ionode_bo_close(fd, h);
-	after = read_stats();
+	igt_assert_eq_u64(read_stats().unwritten, before.unwritten);
+	after = settled();
 	igt_assert_eq_u64(after.unwritten, before.unwritten);
 	h = create(size, flags);
 	igt_assert_f(read_stats().hits > after.hits,
