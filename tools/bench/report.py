@@ -291,14 +291,13 @@ MISS_REASONS = [
      "SYNC start and end take the buffer's lock and walk its attachments (none "
      "here), as the upstream heap's do; the ratio at the worst of the sizes "
      "moves by about 0.2 from run to run under TCG"),
-    ("alloc+free 4 KiB, wc, paced", None), ("alloc+free 4 KiB, wc, back", None),
-    ("alloc+free 4 KiB, cached, paced", None), ("alloc+free 4 KiB, cached, back", None),
-    ("alloc+free 4 KiB,",
-     "the dma-buf's anonymous inode and file, the same for both, is about half "
-     "of a 4 KiB round trip; ionode's object and accounting cost about what "
-     "the upstream heap's page allocation and zeroing do, and the spread of "
-     "one run under TCG is larger than the difference"),
 ]
+# The 4 KiB rows left: by DRM_IOCTL_IONODE_ALLOC_FD, or by the PRIME route.
+ALLOC_FD_4K = ("the dma-buf's anonymous inode and file, the same for both, is "
+               "about half of a 4 KiB round trip; ionode's object and accounting "
+               "cost about what the upstream heap's page allocation and zeroing "
+               "do, and the spread of one run under TCG is larger than the "
+               "difference")
 PRIME_4K = ("the PRIME route is three system calls (CREATE, PRIME export, "
             "GEM_CLOSE) and DRM's handle bookkeeping (handle IDR, PRIME's "
             "lookup trees, mmap-offset permissions) where the upstream heap "
@@ -310,7 +309,9 @@ def miss_reason(name):
     """Why the target of row @name is missed, in a sentence."""
     for key, why in MISS_REASONS:
         if key in name:
-            return why or PRIME_4K
+            return why
+    if name.startswith("alloc+free 4 KiB,"):
+        return ALLOC_FD_4K if "ALLOC_FD" in name else PRIME_4K
     return "see Documentation/heaps.rst"
 
 
