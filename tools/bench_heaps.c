@@ -618,23 +618,34 @@ static void pause_frame(void)
 }
 
 /*
- * One alloc+free of a buffer written in between (one byte per page through
- * a mapping of its dma-buf fd); returns the nanoseconds of the allocation
- * and of the free, not of the writes.
+ * Writes @stamp to the first bytes of every page of dma-buf @fd through a
+ * new mapping, then unmaps it: a first touch, and what makes a buffer
+ * written.
+ */
+static void touch_pages(const struct allocator *a, int fd, uint64_t size,
+			uint64_t stamp)
+{
+	uint8_t *p = map(fd, size, PROT_READ | PROT_WRITE, a->label);
+	uint64_t off;
+
+	for (off = 0; off < size; off += page_size)
+		*(volatile uint64_t *)(p + off) = stamp;
+	munmap(p, size);
+}
+
+/*
+ * One alloc+free of a buffer written in between (touch_pages()); returns
+ * the nanoseconds of the allocation and of the free, not of the writes.
  */
 static uint64_t written_alloc_free(struct meas *m)
 {
-	uint64_t size = m->plan->size, t0, t1, t2, off;
-	uint8_t *p;
+	uint64_t t0, t1, t2;
 	int fd;
 
 	t0 = now_ns();
 	alloc_or_die(m, &fd);
 	t1 = now_ns();
-	p = map(fd, size, PROT_READ | PROT_WRITE, m->a->label);
-	for (off = 0; off < size; off += page_size)
-		p[off] = 0x5a;
-	munmap(p, size);
+	touch_pages(m->a, fd, m->plan->size, 0x5a);
 	t2 = now_ns();
 	close(fd);
 	return (t1 - t0) + (now_ns() - t2);
@@ -689,10 +700,7 @@ static bool measure_round(struct meas *m, unsigned int r)
 		stamp = ((uint64_t)r << 32) | (i + 1);
 		f0 = minflt();
 		t0 = now_ns();
-		p = map(fd, size, PROT_READ | PROT_WRITE, a->label);
-		for (off = 0; off < size; off += page_size)
-			*(volatile uint64_t *)(p + off) = stamp;
-		munmap(p, size);
+		touch_pages(a, fd, size, stamp);
 		t1 = now_ns();
 		record(m, M_TOUCH, i, t1 - t0);
 		record(m, M_FAULTS, i, minflt() - f0);
